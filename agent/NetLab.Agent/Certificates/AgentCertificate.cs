@@ -1,0 +1,91 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace NetLab.Agent.Certificates;
+
+/// <summary>
+/// The agent's self-signed certificate: ECDSA P-256, generated on first start, kept in the data directory
+/// (owner-only) and reused on every restart so clients can pin its fingerprint.
+/// </summary>
+public sealed class AgentCertificate
+{
+    public const string FileName = "agent-cert.pfx";
+
+    private AgentCertificate(X509Certificate2 certificate, bool created)
+    {
+        Certificate = certificate;
+        Created = created;
+        Fingerprint = FormatFingerprint(certificate);
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>True when this start generated the certificate.</summary>
+    public bool Created { get; }
+
+    /// <summary>SHA-256 of the DER certificate, as <c>openssl x509 -fingerprint -sha256</c> prints it.</summary>
+    public string Fingerprint { get; }
+
+    /// <summary>The certificate in PEM, as <c>openssl s_client</c> shows it.</summary>
+    public string Pem => Certificate.ExportCertificatePem();
+
+    /// <summary>Loads the certificate from <paramref name="dataDir"/>, creating it the first time (or when expired).</summary>
+    public static AgentCertificate LoadOrCreate(string dataDir, IEnumerable<string> extraNames)
+    {
+        Directory.CreateDirectory(dataDir);
+        var path = Path.Combine(dataDir, FileName);
+        if (File.Exists(path))
+        {
+            var existing = X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
+            if (existing.NotAfter > DateTime.Now.AddDays(1))
+            {
+                return new AgentCertificate(existing, created: false);
+            }
+        }
+
+        var pfx = Create(extraNames).Export(X509ContentType.Pkcs12);
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, []);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllBytes(temp, pfx);
+        File.Move(temp, path, overwrite: true);
+        return new AgentCertificate(X509CertificateLoader.LoadPkcs12(pfx, password: null), created: true);
+    }
+
+    /// <summary>Formats a certificate's SHA-256 fingerprint as colon-separated upper-case hex.</summary>
+    public static string FormatFingerprint(X509Certificate2 certificate) =>
+        string.Join(':', certificate.GetCertHash(HashAlgorithmName.SHA256).Select(b => b.ToString("X2")));
+
+    private static X509Certificate2 Create(IEnumerable<string> extraNames)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var host = Dns.GetHostName();
+        var request = new CertificateRequest($"CN={host}, O=NetLabCloud lab agent", key, HashAlgorithmName.SHA256);
+
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in new[] { host, "localhost", "127.0.0.1", "::1" }.Concat(extraNames).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (IPAddress.TryParse(name, out var ip))
+            {
+                san.AddIpAddress(ip);
+            }
+            else
+            {
+                san.AddDnsName(name);
+            }
+        }
+
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(2));
+    }
+}

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Logging;
+using NetLab.Agent.Certificates;
+using NetLab.Agent.Connections;
+using NetLab.Agent.Http;
+using NetLab.Agent.Sniffing;
+using NetLab.Agent.Storage;
+using NetLab.Agent.Text;
+using NetLab.Agent.Udp;
+
+namespace NetLab.Agent.Hosting;
+
+/// <summary>
+/// A running agent: one TCP listener and one UDP socket on the same port. Used by <c>netlab-agent</c>,
+/// by <c>netlab lab</c> (in-process, on loopback) and by the tests.
+/// </summary>
+public sealed class AgentHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AgentHost(WebApplication app, IPEndPoint endpoint)
+    {
+        _app = app;
+        Endpoint = endpoint;
+        Lab = app.Services.GetRequiredService<LabServices>();
+    }
+
+    /// <summary>Where the agent listens (TCP and UDP), with the real port when 0 was asked for.</summary>
+    public IPEndPoint Endpoint { get; }
+
+    /// <summary>The certificate's SHA-256 fingerprint (colon-separated hex).</summary>
+    public string Fingerprint => Lab.Certificate.Fingerprint;
+
+    public LabServices Lab { get; }
+
+    /// <summary>Starts an agent and returns once it accepts connections.</summary>
+    public static async Task<AgentHost> StartAsync(AgentOptions options, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            // UDP first: with port 0 it picks the port, and TCP takes the same number.
+            var udp = new Socket(options.Bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            if (options.Bind.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                udp.DualMode = true;
+            }
+
+            try
+            {
+                udp.Bind(new IPEndPoint(options.Bind, options.Port));
+            }
+            catch
+            {
+                udp.Dispose();
+                throw;
+            }
+
+            var endpoint = new IPEndPoint(options.Bind, ((IPEndPoint)udp.LocalEndPoint!).Port);
+            var app = Build(options, udp, endpoint);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException) when (options.Port == 0 && attempt < 5)
+            {
+                await app.DisposeAsync(); // that TCP port was taken; pick another pair
+                continue;
+            }
+
+            var agent = new AgentHost(app, endpoint);
+            Log.Listening(agent.Lab.Logger, LabServices.Version, endpoint, agent.Fingerprint);
+            return agent;
+        }
+    }
+
+    /// <summary>Completes when the agent was asked to stop (SIGTERM, Ctrl+C, systemd) and has stopped.</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static WebApplication Build(AgentOptions options, Socket udp, IPEndPoint endpoint)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.Host.UseSystemd();
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        options.ConfigureLogging?.Invoke(builder.Logging);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+
+        var certificate = AgentCertificate.LoadOrCreate(options.DataDir, options.CertificateNames);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(certificate);
+        builder.Services.AddSingleton(new FileStore(options.DataDir, options.Limits));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ConnectionCounter>();
+        builder.Services.AddSingleton<TransferArming>();
+        builder.Services.AddSingleton<ChatRooms>();
+        builder.Services.AddSingleton<LabServices>();
+        builder.Services.AddHostedService(sp => new UdpEchoService(udp, sp.GetRequiredService<LabServices>()));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // the FileStore's quotas apply instead
+            kestrel.Listen(endpoint, listen =>
+            {
+                var lab = listen.ApplicationServices.GetRequiredService<LabServices>();
+                var handoff = new HttpHandoff();
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.Use(next => new ConnectionLimitMiddleware(next, lab.Connections, lab.Limits).OnConnectionAsync);
+                listen.Use(next => new ArmedTransferMiddleware(next, lab.Arming, lab.Files, lab.Logger).OnConnectionAsync);
+                listen.Use(next => new SniffMiddleware(next, handoff, lab, insideTls: false).OnConnectionAsync);
+                listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = lab.Certificate.Certificate });
+                listen.Use(next =>
+                {
+                    // The last middleware: its next is Kestrel's HTTP delegate.
+                    handoff.Http = next;
+                    return new SniffMiddleware(next, handoff, lab, insideTls: true).OnConnectionAsync;
+                });
+            });
+        });
+
+        var app = builder.Build();
+        if (certificate.Created)
+        {
+            Log.CertificateCreated(app.Services.GetRequiredService<LabServices>().Logger, Path.Combine(options.DataDir, AgentCertificate.FileName));
+        }
+
+        LabRoutes.Map(app, app.Services.GetRequiredService<LabServices>());
+        return app;
+    }
+}

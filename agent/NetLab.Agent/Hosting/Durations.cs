@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace NetLab.Agent.Hosting;
+
+/// <summary>Durations as people type them: <c>300ms</c>, <c>2s</c>, <c>10m</c>, <c>1h</c>.</summary>
+public static class Durations
+{
+    public static bool TryParse(string? text, out TimeSpan duration)
+    {
+        duration = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        text = text.Trim().ToLowerInvariant();
+        var (digits, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : text.EndsWith('m') ? (text[..^1], 60.0)
+            : text.EndsWith('h') ? (text[..^1], 3600.0)
+            : (text, 0.0);
+        if (unit == 0 || !double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n))
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromSeconds(n * unit);
+        return true;
+    }
+}

@@ -1,0 +1,25 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace NetLab.Agent.Hosting;
+
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "netlab-agent {Version} listening on {Endpoint} (tcp+udp); certificate SHA-256 {Fingerprint}")]
+    public static partial void Listening(ILogger logger, string version, IPEndPoint endpoint, string fingerprint);
+
+    [LoggerMessage(2, LogLevel.Information, "Generated a new self-signed certificate in {Path}")]
+    public static partial void CertificateCreated(ILogger logger, string path);
+
+    [LoggerMessage(3, LogLevel.Information, "Transfer with {Peer}: {Outcome}")]
+    public static partial void TransferDone(ILogger logger, IPEndPoint peer, string outcome);
+
+    [LoggerMessage(4, LogLevel.Debug, "Connection from {Peer} sniffed as {Verdict}")]
+    public static partial void Sniffed(ILogger logger, IPEndPoint peer, string verdict);
+
+    [LoggerMessage(5, LogLevel.Debug, "Text session with {Peer} ended: {Reason}")]
+    public static partial void SessionEnded(ILogger logger, IPEndPoint peer, string reason);
+
+    [LoggerMessage(6, LogLevel.Warning, "UDP echo on {Endpoint} failed to send: {Error}")]
+    public static partial void UdpError(ILogger logger, EndPoint endpoint, string error);
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using NetLab.Agent;
+using NetLab.Agent.Hosting;
+
+// netlab-agent: parse, start, print how to reach it, run until SIGTERM/Ctrl+C (the host handles both).
+var root = AgentCommand.Create(async options =>
+{
+    AgentHost agent;
+    try
+    {
+        agent = await AgentHost.StartAsync(options);
+    }
+    catch (Exception e) when (AgentCommand.Explain(e, options) is { } message)
+    {
+        Console.Error.WriteLine($"netlab-agent: {message}");
+        return 2;
+    }
+
+    await using (agent)
+    {
+        var host = options.Bind.Equals(System.Net.IPAddress.Any) || options.Bind.Equals(System.Net.IPAddress.IPv6Any) ? "localhost" : agent.Endpoint.Address.ToString();
+        var port = agent.Endpoint.Port;
+        Console.WriteLine($"""
+            Ready. Try:
+              nc {host} {port}                         the text session: type anything, /help, q to quit
+              curl http://{host}:{port}/index/Adam
+              curl -k https://{host}:{port}/data?format=csv
+              openssl s_client -connect {host}:{port}   then type: GET / HTTP/1.1, Host: x, blank line
+              nc -u {host} {port}                      UDP echo
+            """);
+        await agent.WaitForShutdownAsync();
+    }
+
+    return 0;
+});
+
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Text;
+
+namespace NetLab.Agent.Sniffing;
+
+/// <summary>What the first bytes of a connection say it is.</summary>
+public enum SniffVerdict
+{
+    /// <summary>Not enough bytes yet to tell.</summary>
+    NeedMore,
+
+    /// <summary>A TLS handshake record (RFC 8446 §5.1: content type 22, legacy version 3.x).</summary>
+    Tls,
+
+    /// <summary>An HTTP/1.x request line (RFC 9112 §3).</summary>
+    Http,
+
+    /// <summary>Looks like a request line but names a version that is not HTTP/1.x, e.g. <c>GET / HTTPS/1.1</c>.</summary>
+    BadHttpVersion,
+
+    /// <summary>Anything else: a text session.</summary>
+    Text,
+}
+
+/// <summary>
+/// Classifies the start of a connection without consuming it, the way sslh does: the decision is made on
+/// whatever has arrived so far, and <see cref="SniffVerdict.NeedMore"/> asks for more.
+/// </summary>
+public static class Sniffer
+{
+    /// <summary>A request line longer than this is not worth waiting for: the connection is text.</summary>
+    public const int MaxRequestLineBytes = 8 * 1024;
+
+    private const byte TlsHandshake = 0x16;
+
+    // RFC 9110 §9 methods, each with the space that ends it on a request line.
+    private static readonly byte[][] MethodTokens =
+        new[] { "GET ", "HEAD ", "POST ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "TRACE ", "CONNECT " }
+            .Select(Encoding.ASCII.GetBytes).ToArray();
+
+    private static readonly byte[] Http10 = "HTTP/1.0"u8.ToArray();
+    private static readonly byte[] Http11 = "HTTP/1.1"u8.ToArray();
+
+    /// <summary>Classifies the bytes received so far. <paramref name="allowTls"/> is false inside TLS.</summary>
+    public static SniffVerdict Classify(ReadOnlySequence<byte> buffer, bool allowTls)
+    {
+        if (buffer.IsEmpty)
+        {
+            return SniffVerdict.NeedMore;
+        }
+
+        Span<byte> head = stackalloc byte[9];
+        var headLength = (int)Math.Min(buffer.Length, head.Length);
+        buffer.Slice(0, headLength).CopyTo(head);
+        head = head[..headLength];
+
+        if (allowTls && head[0] == TlsHandshake)
+        {
+            // Record header: type, then legacy_record_version 0x0300..0x0304 (SSL 3.0 to TLS 1.3).
+            if (head.Length < 3)
+            {
+                return SniffVerdict.NeedMore;
+            }
+
+            return head[1] == 0x03 && head[2] <= 0x04 ? SniffVerdict.Tls : SniffVerdict.Text;
+        }
+
+        var method = MatchMethod(head);
+        if (method is null)
+        {
+            return SniffVerdict.Text;
+        }
+
+        if (method.Length > head.Length)
+        {
+            return SniffVerdict.NeedMore;
+        }
+
+        var lineEnd = buffer.PositionOf((byte)'\n');
+        if (lineEnd is null)
+        {
+            return buffer.Length >= MaxRequestLineBytes ? SniffVerdict.Text : SniffVerdict.NeedMore;
+        }
+
+        var line = buffer.Slice(0, lineEnd.Value);
+        if (line.Length > MaxRequestLineBytes)
+        {
+            return SniffVerdict.Text;
+        }
+
+        return ClassifyRequestLine(line.IsSingleSegment ? line.FirstSpan : line.ToArray());
+    }
+
+    /// <summary>
+    /// Classifies one complete line (without its LF; a trailing CR is ignored) as an HTTP request line or not.
+    /// Used by the sniffer and by a text session for the first line typed after the banner.
+    /// </summary>
+    public static SniffVerdict ClassifyRequestLine(ReadOnlySpan<byte> line)
+    {
+        if (!line.IsEmpty && line[^1] == (byte)'\r')
+        {
+            line = line[..^1];
+        }
+
+        var method = MatchMethod(line);
+        if (method is null || method.Length > line.Length)
+        {
+            return SniffVerdict.Text;
+        }
+
+        var rest = line[method.Length..];
+        var space = rest.IndexOf((byte)' ');
+        if (space <= 0)
+        {
+            return SniffVerdict.Text;
+        }
+
+        var target = rest[..space];
+        var version = rest[(space + 1)..];
+        if (target.ContainsAnyInRange((byte)0, (byte)0x20) || version.IsEmpty || version.Contains((byte)' '))
+        {
+            return SniffVerdict.Text;
+        }
+
+        if (version.SequenceEqual(Http11) || version.SequenceEqual(Http10))
+        {
+            return SniffVerdict.Http;
+        }
+
+        // "HTTPS/1.1", "HTTP/2.0", "http/1.1": someone meant HTTP; answer like a web server would (400).
+        return version.Length >= 4 && Ascii.EqualsIgnoreCase(version[..4], "HTTP"u8)
+            ? SniffVerdict.BadHttpVersion
+            : SniffVerdict.Text;
+    }
+
+    /// <summary>The method token whose start agrees with <paramref name="head"/>, or null.</summary>
+    private static byte[]? MatchMethod(ReadOnlySpan<byte> head)
+    {
+        foreach (var token in MethodTokens)
+        {
+            var n = Math.Min(token.Length, head.Length);
+            if (head[..n].SequenceEqual(token.AsSpan(0, n)))
+            {
+                return token;
+            }
+        }
+
+        return null;
+    }
+}

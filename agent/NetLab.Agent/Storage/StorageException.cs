@@ -1,0 +1,17 @@
+namespace NetLab.Agent.Storage;
+
+/// <summary>Why a store or fetch was refused.</summary>
+public enum StorageError
+{
+    InvalidName,
+    NotFound,
+    FileTooLarge,
+    StorageFull,
+    Incomplete,
+}
+
+/// <summary>A refused store or fetch, with a message fit to show the client as is.</summary>
+public sealed class StorageException(StorageError error, string message) : Exception(message)
+{
+    public StorageError Error { get; } = error;
+}

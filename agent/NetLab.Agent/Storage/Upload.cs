@@ -1,0 +1,79 @@
+namespace NetLab.Agent.Storage;
+
+/// <summary>
+/// One file being stored. Bytes go to a hidden temporary file; <see cref="CommitAsync"/> renames it into
+/// place; disposing without committing deletes it and gives its quota back.
+/// </summary>
+public sealed class Upload : IAsyncDisposable
+{
+    private readonly FileStore _store;
+    private readonly string _path;
+    private readonly string _temp;
+    private readonly long? _expected;
+    private readonly FileStream _stream;
+    private bool _committed;
+
+    internal Upload(FileStore store, string path, string temp, long? expected)
+    {
+        _store = store;
+        _path = path;
+        _temp = temp;
+        _expected = expected;
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        _stream = new FileStream(temp, options);
+    }
+
+    /// <summary>Bytes written so far.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>Appends bytes, or throws <see cref="StorageException"/> when a quota would be exceeded.</summary>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        if (_expected is { } n && Length + bytes.Length > n)
+        {
+            throw new StorageException(StorageError.Incomplete, $"more bytes than announced: expected {n}");
+        }
+
+        _store.Reserve(Length, bytes.Length);
+        Length += bytes.Length;
+        await _stream.WriteAsync(bytes, cancellationToken);
+    }
+
+    /// <summary>Makes the file visible under its name; throws when fewer bytes than announced arrived.</summary>
+    public async Task CommitAsync()
+    {
+        if (_expected is { } n && Length != n)
+        {
+            throw new StorageException(StorageError.Incomplete, $"transfer incomplete: {Length} of {n} bytes arrived; nothing was stored");
+        }
+
+        await _stream.FlushAsync();
+        await _stream.DisposeAsync();
+        _store.Replace(_temp, _path);
+        _committed = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_committed)
+        {
+            return;
+        }
+
+        await _stream.DisposeAsync();
+        File.Delete(_temp);
+        _store.Release(Length);
+    }
+}

@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace NetLab.Agent.Text;
+
+/// <summary>Byte counts as people type them: <c>1000</c>, <c>64K</c>, <c>10M</c>, <c>2G</c> (binary multiples).</summary>
+public static class ByteSize
+{
+    public static bool TryParse(string? text, out long bytes)
+    {
+        bytes = 0;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        text = text.Trim();
+        var shift = char.ToUpperInvariant(text[^1]) switch
+        {
+            'K' => 10,
+            'M' => 20,
+            'G' => 30,
+            _ => 0,
+        };
+        var digits = shift == 0 ? text : text[..^1];
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > (long.MaxValue >> shift))
+        {
+            return false;
+        }
+
+        bytes = n << shift;
+        return true;
+    }
+}
