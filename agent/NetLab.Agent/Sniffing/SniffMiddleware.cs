@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
@@ -33,7 +32,7 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
             return;
         }
 
-        var verdict = await SniffAsync(connection.Transport.Input);
+        var verdict = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, lab.Options.SniffTimeout, lab.Stopping);
         Log.Sniffed(lab.Logger, connection.Peer(), verdict.ToString());
         switch (verdict)
         {
@@ -69,39 +68,6 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
     // Inside TLS, Kestrel's HTTP delegate is our own next; outside, the one the post-TLS sniffer captured.
     private Task Http(ConnectionContext connection) =>
         HalfCloseTolerantConnection.ServeAsync(insideTls ? next : handoff.Http, connection);
-
-    /// <summary>
-    /// Peeks until the bytes decide, the window passes (silence means a person at a keyboard: text), or EOF.
-    /// Nothing is consumed: <c>AdvanceTo(start, end)</c> while undecided, <c>AdvanceTo(start)</c> to hand off.
-    /// The window is not linked to ConnectionClosed: that fires on the client's FIN, and a client that
-    /// half-closes after its request (<c>printf ... | nc -q1</c>) must still be answered.
-    /// </summary>
-    private async Task<SniffVerdict> SniffAsync(PipeReader input)
-    {
-        using var window = CancellationTokenSource.CreateLinkedTokenSource(lab.Stopping);
-        window.CancelAfter(lab.Options.SniffTimeout);
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await input.ReadAsync(window.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return SniffVerdict.Text;
-            }
-
-            var verdict = Sniffer.Classify(result.Buffer, allowTls: !insideTls);
-            if (verdict != SniffVerdict.NeedMore || result.IsCompleted)
-            {
-                input.AdvanceTo(result.Buffer.Start);
-                return verdict == SniffVerdict.NeedMore ? SniffVerdict.Text : verdict;
-            }
-
-            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-        }
-    }
 
     /// <summary>Ends a TLS connection we served ourselves with close_notify (RFC 8446 §6.1), not a bare FIN.</summary>
     private async Task CloseNotifyAsync(ConnectionContext connection)

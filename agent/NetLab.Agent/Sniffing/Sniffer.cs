@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
 
 namespace NetLab.Agent.Sniffing;
@@ -40,6 +41,40 @@ public static class Sniffer
 
     private static readonly byte[] Http10 = "HTTP/1.0"u8.ToArray();
     private static readonly byte[] Http11 = "HTTP/1.1"u8.ToArray();
+
+    /// <summary>
+    /// Peeks at a connection until its bytes decide, the window passes (silence means a person at a keyboard:
+    /// text), or EOF. Nothing is consumed: <c>AdvanceTo(start, end)</c> while undecided, <c>AdvanceTo(start)</c>
+    /// to hand off, so the next reader sees every byte. The window is deliberately not linked to
+    /// ConnectionClosed: that fires on the client's FIN, and a client that half-closes after its request
+    /// (<c>printf ... | nc -q1</c>) must still be classified and answered.
+    /// </summary>
+    public static async Task<SniffVerdict> SniffAsync(PipeReader input, bool allowTls, TimeSpan window, CancellationToken stopping)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timer.CancelAfter(window);
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(timer.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return SniffVerdict.Text;
+            }
+
+            var verdict = Classify(result.Buffer, allowTls);
+            if (verdict != SniffVerdict.NeedMore || result.IsCompleted)
+            {
+                input.AdvanceTo(result.Buffer.Start);
+                return verdict == SniffVerdict.NeedMore ? SniffVerdict.Text : verdict;
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
 
     /// <summary>Classifies the bytes received so far. <paramref name="allowTls"/> is false inside TLS.</summary>
     public static SniffVerdict Classify(ReadOnlySequence<byte> buffer, bool allowTls)

@@ -165,7 +165,7 @@ public sealed partial class TextSession : IDisposable
     }
 
     /// <summary>
-    /// Takes one line (without LF or CRLF) off the buffer. At EOF an unterminated last line counts too,
+    /// Takes one line (without its line ending) off the buffer. At EOF an unterminated last line counts too,
     /// as nc sends it when stdin has no final newline.
     /// </summary>
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool atEof, out ReadOnlySequence<byte> line, out SequencePosition lineStart)
@@ -189,7 +189,8 @@ public sealed partial class TextSession : IDisposable
             buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
         }
 
-        if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
+        // CRLF, and the CR CR LF that telnet sends when its input is a pipe.
+        while (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
         {
             line = line.Slice(0, line.Length - 1);
         }

@@ -1,0 +1,67 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using NetLab.Agent.Hosting;
+
+namespace NetLab.Agent.Tests.Support;
+
+/// <summary>A real agent on 127.0.0.1, port 0 (the real port read back), with its own data directory.</summary>
+public sealed class TestAgent : IAsyncDisposable
+{
+    private TestAgent(AgentHost host, string dataDir)
+    {
+        Host = host;
+        DataDir = dataDir;
+    }
+
+    public AgentHost Host { get; }
+
+    public string DataDir { get; }
+
+    public int Port => Host.Endpoint.Port;
+
+    public string Address => "127.0.0.1";
+
+    public string HttpUrl => $"http://127.0.0.1:{Port}";
+
+    public string HttpsUrl => $"https://127.0.0.1:{Port}";
+
+    public string FilesDir => Path.Combine(DataDir, "files");
+
+    public static async Task<TestAgent> StartAsync(Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null)
+    {
+        dataDir ??= Directory.CreateTempSubdirectory("netlab-agent-test-").FullName;
+        var options = new AgentOptions
+        {
+            Bind = IPAddress.Loopback,
+            Port = 0,
+            DataDir = dataDir,
+            SniffTimeout = TimeSpan.FromMilliseconds(300),
+            Limits = (limits ?? (l => l))(new AgentLimits()),
+            ConfigureLogging = logging => logging.ClearProviders(),
+        };
+        return new TestAgent(await AgentHost.StartAsync(options), dataDir);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a client process that is going away; the temp dir is cleaned by the OS.
+        }
+    }
+}
+
+/// <summary>One agent shared by the tests of a class.</summary>
+public sealed class AgentFixture : IAsyncLifetime
+{
+    public TestAgent Agent { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Agent = await TestAgent.StartAsync();
+
+    public async Task DisposeAsync() => await Agent.DisposeAsync();
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace NetLab.Agent.Tests.Support;
+
+/// <summary>
+/// A real client (nc, ncat, telnet, curl, openssl, wget) run as a student would run it. A missing tool
+/// fails the test loudly: the README's test command installs them all.
+/// </summary>
+public sealed class Tool : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly MemoryStream _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly Task _pump;
+    private readonly SemaphoreSlim _changed = new(0);
+
+    private Tool(Process process)
+    {
+        _process = process;
+        _pump = Task.Run(PumpAsync);
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            lock (_stderr)
+            {
+                _stderr.AppendLine(e.Data);
+            }
+        };
+        _process.BeginErrorReadLine();
+    }
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return Encoding.UTF8.GetString(_stdout.GetBuffer(), 0, (int)_stdout.Length);
+            }
+        }
+    }
+
+    public byte[] StdoutBytes
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToArray();
+            }
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int Pid => _process.Id;
+
+    /// <summary>The full path of a tool, or an exception that says how to get it.</summary>
+    public static string Require(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+        {
+            var path = Path.Combine(dir, name);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"'{name}' is not installed, and this test drives the real tool. Run ./test.sh, which installs " +
+            "ncat, netcat-openbsd, telnet, openssl, curl, wget and socat, or apt-get install it.");
+    }
+
+    public static Tool Start(string name, params string[] args)
+    {
+        var info = new ProcessStartInfo(Require(name))
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return new Tool(Process.Start(info)!);
+    }
+
+    /// <summary>Runs a tool to completion with the given stdin (closed afterwards) and returns it.</summary>
+    public static async Task<Tool> RunAsync(string name, string[] args, byte[]? stdin = null, int timeoutSeconds = 20)
+    {
+        var tool = Start(name, args);
+        if (stdin is not null)
+        {
+            await tool.WriteAsync(stdin);
+        }
+
+        tool.CloseStdin();
+        await tool.WaitForExitAsync(timeoutSeconds);
+        return tool;
+    }
+
+    /// <summary>Runs a shell pipeline, for the tutorial's exact commands (<c>printf ... | nc -q1 ...</c>).</summary>
+    public static Task<Tool> ShellAsync(string command, int timeoutSeconds = 20) =>
+        RunAsync("bash", ["-c", command], timeoutSeconds: timeoutSeconds);
+
+    public async Task WriteAsync(string text) => await WriteAsync(Encoding.UTF8.GetBytes(text));
+
+    public async Task WriteAsync(byte[] bytes)
+    {
+        await _process.StandardInput.BaseStream.WriteAsync(bytes);
+        await _process.StandardInput.BaseStream.FlushAsync();
+    }
+
+    public void CloseStdin() => _process.StandardInput.Close();
+
+    /// <summary>Waits until stdout contains <paramref name="text"/>; fails with what did arrive.</summary>
+    public async Task WaitForOutputAsync(string text, int timeoutSeconds = 10)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"waited {timeoutSeconds} s for \"{text}\"; stdout so far:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+
+            await _changed.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    /// <summary>Waits for the process to exit on its own; kills it and fails after the timeout.</summary>
+    public async Task WaitForExitAsync(int timeoutSeconds = 20)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            await _pump;
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{_process.StartInfo.FileName} did not exit within {timeoutSeconds} s; stdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task PumpAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        var stream = _process.StandardOutput.BaseStream;
+        int n;
+        while ((n = await stream.ReadAsync(buffer)) > 0)
+        {
+            lock (_stdout)
+            {
+                _stdout.Write(buffer, 0, n);
+            }
+
+            _changed.Release();
+        }
+    }
+}
