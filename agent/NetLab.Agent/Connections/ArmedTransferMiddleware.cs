@@ -58,7 +58,8 @@ public sealed class ArmedTransferMiddleware(ConnectionDelegate next, TransferArm
         await using var upload = store.BeginUpload(transfer.Name, transfer.ExpectedLength);
         while (true)
         {
-            var result = await input.ReadAsync(connection.ConnectionClosed);
+            // Not ConnectionClosed: it fires on the sender's FIN, before its last bytes are read.
+            var result = await input.ReadAsync();
             foreach (var segment in result.Buffer)
             {
                 hash.AppendData(segment.Span);
@@ -79,7 +80,7 @@ public sealed class ArmedTransferMiddleware(ConnectionDelegate next, TransferArm
     private async Task<string> SendAsync(ConnectionContext connection, ArmedTransfer transfer, Stopwatch clock)
     {
         await using var file = store.OpenRead(transfer.Name);
-        await file.CopyToAsync(connection.Transport.Output.AsStream(leaveOpen: true), connection.ConnectionClosed);
+        await file.CopyToAsync(connection.Transport.Output.AsStream(leaveOpen: true));
         await connection.Transport.Output.FlushAsync();
         return $"sent {transfer.Name}: {file.Length} bytes in {clock.Elapsed.TotalSeconds:F3} s";
     }

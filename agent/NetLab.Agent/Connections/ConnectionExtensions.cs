@@ -23,11 +23,4 @@ internal static class ConnectionExtensions
         span[n + 1] = (byte)'\n';
         output.Advance(n + 2);
     }
-
-    /// <summary>Writes one line and flushes; for one-shot replies on connections nobody else writes to.</summary>
-    public static async ValueTask WriteLineAndFlushAsync(this PipeWriter output, string text)
-    {
-        output.WriteLine(text);
-        await output.FlushAsync();
-    }
 }

@@ -15,7 +15,8 @@ public sealed class ConnectionLimitMiddleware(ConnectionDelegate next, Connectio
         var refusal = counter.TryEnter(address, limits);
         if (refusal is not null)
         {
-            await connection.Transport.Output.WriteLineAndFlushAsync(refusal);
+            connection.Transport.Output.WriteLine(refusal);
+            await LingeringClose.RunAsync(connection, CancellationToken.None);
             return;
         }
 

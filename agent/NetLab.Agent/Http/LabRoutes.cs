@@ -156,6 +156,11 @@ internal static class LabRoutes
             http.Response.Headers.Connection = "close";
             return StorageFailure(e);
         }
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // Cut off midway: the upload was disposed uncommitted, so no file appears under the name.
+            return Results.Text($"upload of {name} cut off: {e.Message}; nothing was stored\n", "text/plain", Encoding.UTF8, 400);
+        }
     }
 
     private static IResult StorageFailure(StorageException e) => Results.Text(

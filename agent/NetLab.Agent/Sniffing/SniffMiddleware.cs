@@ -42,27 +42,31 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
             case SniffVerdict.Http:
                 await Http(connection);
                 return;
-            case SniffVerdict.BadHttpVersion:
-                await BadVersionResponse.WriteAsync(connection.Transport.Output);
-                break;
-            default:
-                using (var session = new TextSession(connection, lab, insideTls))
-                {
-                    switch (await session.RunAsync())
-                    {
-                        case SessionEnd.HandToHttp:
-                            await Http(connection);
-                            return;
-                        case SessionEnd.BadHttpVersion:
-                            await BadVersionResponse.WriteAsync(connection.Transport.Output);
-                            break;
-                    }
-                }
+        }
 
+        var end = SessionEnd.BadHttpVersion;
+        if (verdict == SniffVerdict.Text)
+        {
+            using var session = new TextSession(connection, lab, insideTls);
+            end = await session.RunAsync();
+        }
+
+        switch (end)
+        {
+            case SessionEnd.HandToHttp:
+                await Http(connection);
+                return;
+            case SessionEnd.BadHttpVersion:
+                await BadVersionResponse.WriteAsync(connection.Transport.Output);
                 break;
         }
 
         await CloseNotifyAsync(connection);
+        if (end != SessionEnd.Closed)
+        {
+            // An error answer while the client may still be sending: let it read the answer.
+            await LingeringClose.RunAsync(connection, lab.Stopping);
+        }
     }
 
     // Inside TLS, Kestrel's HTTP delegate is our own next; outside, the one the post-TLS sniffer captured.

@@ -12,8 +12,11 @@ namespace NetLab.Agent.Text;
 /// <summary>How a text session ended.</summary>
 public enum SessionEnd
 {
-    /// <summary>Closed: q, EOF, a limit, or the agent stopping.</summary>
+    /// <summary>Closed: q, EOF, idleness, or the agent stopping.</summary>
     Closed,
+
+    /// <summary>Closed on an error while the client may still be sending (a line over the limit).</summary>
+    ClosedOnError,
 
     /// <summary>The first line typed was an HTTP request line: the connection goes to HTTP, that line unread.</summary>
     HandToHttp,
@@ -128,8 +131,9 @@ public sealed partial class TextSession : IDisposable
 
                 if (line.Length > _lab.Limits.MaxLineBytes)
                 {
+                    _input.AdvanceTo(buffer.Start);
                     await SendAsync($"ERROR line too long: {line.Length} bytes, the limit is {_lab.Limits.MaxLineBytes}; closing");
-                    return SessionEnd.Closed;
+                    return SessionEnd.ClosedOnError;
                 }
 
                 action = await HandleLineAsync(line);
@@ -151,7 +155,7 @@ public sealed partial class TextSession : IDisposable
             {
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 await SendAsync($"ERROR line too long: over {_lab.Limits.MaxLineBytes} bytes without a newline, the limit is {_lab.Limits.MaxLineBytes}; closing");
-                return SessionEnd.Closed;
+                return SessionEnd.ClosedOnError;
             }
 
             if (result.IsCompleted)
