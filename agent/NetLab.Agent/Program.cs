@@ -21,6 +21,8 @@ var root = AgentCommand.Create(async options =>
         var host = options.Bind.Equals(System.Net.IPAddress.Any) || options.Bind.Equals(System.Net.IPAddress.IPv6Any) ? "localhost" : agent.Endpoint.Address.ToString();
         var port = agent.Endpoint.Port;
         Console.WriteLine($"""
+            netlab-agent {LabServices.Version} listening on {agent.Endpoint} (tcp+udp)
+            certificate SHA-256 {agent.Fingerprint}
             Ready. Try:
               nc {host} {port}                         the text session: type anything, /help, q to quit
               curl http://{host}:{port}/index/Adam

@@ -39,6 +39,7 @@ public sealed class AgentHost : IAsyncDisposable
     /// <summary>Starts an agent and returns once it accepts connections.</summary>
     public static async Task<AgentHost> StartAsync(AgentOptions options, CancellationToken cancellationToken = default)
     {
+        var certificate = AgentCertificate.LoadOrCreate(options.DataDir, options.CertificateNames);
         for (var attempt = 1; ; attempt++)
         {
             // UDP first: with port 0 it picks the port, and TCP takes the same number.
@@ -59,20 +60,18 @@ public sealed class AgentHost : IAsyncDisposable
             }
 
             var endpoint = new IPEndPoint(options.Bind, ((IPEndPoint)udp.LocalEndPoint!).Port);
-            var app = Build(options, udp, endpoint);
+            var app = Build(options, certificate, udp, endpoint);
             try
             {
                 await app.StartAsync(cancellationToken);
             }
-            catch (IOException) when (options.Port == 0 && attempt < 5)
+            catch (IOException) when (options.Port == 0 && attempt < 20)
             {
                 await app.DisposeAsync(); // that TCP port was taken; pick another pair
                 continue;
             }
 
-            var agent = new AgentHost(app, endpoint);
-            Log.Listening(agent.Lab.Logger, LabServices.Version, endpoint, agent.Fingerprint);
-            return agent;
+            return new AgentHost(app, endpoint);
         }
     }
 
@@ -87,7 +86,7 @@ public sealed class AgentHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static WebApplication Build(AgentOptions options, Socket udp, IPEndPoint endpoint)
+    private static WebApplication Build(AgentOptions options, AgentCertificate certificate, Socket udp, IPEndPoint endpoint)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -100,7 +99,6 @@ public sealed class AgentHost : IAsyncDisposable
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
 
-        var certificate = AgentCertificate.LoadOrCreate(options.DataDir, options.CertificateNames);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(certificate);
         builder.Services.AddSingleton(new FileStore(options.DataDir, options.Limits));

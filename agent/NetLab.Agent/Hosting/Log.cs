@@ -5,9 +5,6 @@ namespace NetLab.Agent.Hosting;
 
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "netlab-agent {Version} listening on {Endpoint} (tcp+udp); certificate SHA-256 {Fingerprint}")]
-    public static partial void Listening(ILogger logger, string version, IPEndPoint endpoint, string fingerprint);
-
     [LoggerMessage(2, LogLevel.Information, "Generated a new self-signed certificate in {Path}")]
     public static partial void CertificateCreated(ILogger logger, string path);
 

@@ -7,10 +7,13 @@ namespace NetLab.Agent.Tests.Support;
 /// <summary>A real agent on 127.0.0.1, port 0 (the real port read back), with its own data directory.</summary>
 public sealed class TestAgent : IAsyncDisposable
 {
-    private TestAgent(AgentHost host, string dataDir)
+    private readonly bool _ownsDataDir;
+
+    private TestAgent(AgentHost host, string dataDir, bool ownsDataDir)
     {
         Host = host;
         DataDir = dataDir;
+        _ownsDataDir = ownsDataDir;
     }
 
     public AgentHost Host { get; }
@@ -29,6 +32,7 @@ public sealed class TestAgent : IAsyncDisposable
 
     public static async Task<TestAgent> StartAsync(Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null)
     {
+        var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("netlab-agent-test-").FullName;
         var options = new AgentOptions
         {
@@ -39,12 +43,17 @@ public sealed class TestAgent : IAsyncDisposable
             Limits = (limits ?? (l => l))(new AgentLimits()),
             ConfigureLogging = logging => logging.ClearProviders(),
         };
-        return new TestAgent(await AgentHost.StartAsync(options), dataDir);
+        return new TestAgent(await AgentHost.StartAsync(options), dataDir, owns);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
+        if (!_ownsDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using NetLab.Agent.Tests.Support;
+
+namespace NetLab.Agent.Tests.Hosting;
+
+/// <summary>netlab-agent as an operator runs it: its command line, its errors, and SIGTERM.</summary>
+public class AgentProcessTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("netlab-proc-").FullName;
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+
+    [Fact]
+    public async Task SIGTERM_with_50_idle_sessions_stops_within_3_seconds_and_says_goodbye()
+    {
+        var (agent, port) = await AgentProcess.StartOnLoopbackAsync(_dataDir);
+        await using var _ = agent;
+        var sessions = new List<RawClient>();
+        try
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var client = await RawClient.ConnectAsync(port);
+                sessions.Add(client);
+            }
+
+            foreach (var client in sessions)
+            {
+                await client.ReadUntilAsync("q to quit.\r\n");
+            }
+
+            var clock = Stopwatch.StartNew();
+            using (var kill = Process.Start("kill", ["-TERM", agent.Pid.ToString()]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await agent.WaitForExitAsync(10);
+            clock.Stop();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"stopping took {clock.Elapsed.TotalSeconds:F2} s");
+            Assert.Equal(0, agent.ExitCode);
+
+            foreach (var client in sessions)
+            {
+                Assert.Contains("The agent is shutting down. Bye!", await client.ReadToEndAsync(5));
+            }
+        }
+        finally
+        {
+            foreach (var client in sessions)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Ready_output_names_the_endpoint_fingerprint_and_commands_to_try()
+    {
+        var (agent, port) = await AgentProcess.StartOnLoopbackAsync(_dataDir);
+        await using var _ = agent;
+        Assert.Contains($"listening on 127.0.0.1:{port} (tcp+udp)", agent.Stdout);
+        Assert.Matches("certificate SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}", agent.Stdout);
+        Assert.Contains($"nc 127.0.0.1 {port}", agent.Stdout);
+        Assert.Contains($"openssl s_client -connect 127.0.0.1:{port}", agent.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--port", "70000", "--port must be 0-65535")]
+    [InlineData("--bind", "not-an-ip", "--bind: 'not-an-ip' is not an IP address")]
+    [InlineData("--sniff-timeout", "soon", "--sniff-timeout: 'soon' is not a duration")]
+    [InlineData("--max-file-size", "huge", "--max-file-size: 'huge' is not a size")]
+    [InlineData("--frobnicate", "1", "Unrecognized command or argument '--frobnicate'")]
+    public async Task Bad_arguments_exit_2_with_a_message_not_a_stack_trace(string option, string value, string message)
+    {
+        await using var agent = AgentProcess.Start(option, value, "--data-dir", _dataDir);
+        await agent.WaitForExitAsync(30);
+        Assert.NotEqual(0, agent.ExitCode);
+        Assert.Contains(message, agent.Stderr + agent.Stdout);
+        Assert.DoesNotContain("   at ", agent.Stderr);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_explained()
+    {
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        squatter.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndPoint!).Port;
+
+        await using var agent = AgentProcess.Start("--bind", "127.0.0.1", "--port", port.ToString(), "--data-dir", _dataDir);
+        await agent.WaitForExitAsync(30);
+        Assert.Equal(2, agent.ExitCode);
+        Assert.Contains($"port {port} on 127.0.0.1 is already in use", agent.Stderr);
+        Assert.DoesNotContain("   at ", agent.Stderr);
+    }
+
+    [Fact]
+    public async Task Help_teaches_with_examples()
+    {
+        await using var agent = AgentProcess.Start("--help");
+        await agent.WaitForExitAsync(30);
+        Assert.Equal(0, agent.ExitCode);
+        foreach (var text in new[] { "--port", "--bind", "--data-dir", "--sniff-timeout", "--max-connections-per-address", "Examples:", "nc localhost 11211" })
+        {
+            Assert.Contains(text, agent.Stdout);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using System.Text.RegularExpressions;
+
+namespace NetLab.Agent.Tests.Support;
+
+/// <summary>The netlab-agent executable as a separate process, for signals and the command line.</summary>
+public static partial class AgentProcess
+{
+    /// <summary>The agent's build output, copied beside the tests by the project reference.</summary>
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "netlab-agent.dll");
+
+    public static Tool Start(params string[] args) => Tool.Start("dotnet", [Dll, .. args]);
+
+    /// <summary>Starts the agent on 127.0.0.1 port 0 and returns it with the port it printed.</summary>
+    public static async Task<(Tool Agent, int Port)> StartOnLoopbackAsync(string dataDir, params string[] extra)
+    {
+        var agent = Start(["--bind", "127.0.0.1", "--port", "0", "--data-dir", dataDir, .. extra]);
+        await agent.WaitForOutputAsync("Ready.", timeoutSeconds: 30);
+        var port = int.Parse(Listening().Match(agent.Stdout).Groups[1].Value);
+        return (agent, port);
+    }
+
+    [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
+    private static partial Regex Listening();
+}
