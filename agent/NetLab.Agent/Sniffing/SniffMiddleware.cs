@@ -70,8 +70,12 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
     }
 
     // Inside TLS, Kestrel's HTTP delegate is our own next; outside, the one the post-TLS sniffer captured.
-    private Task Http(ConnectionContext connection) =>
-        HalfCloseTolerantConnection.ServeAsync(insideTls ? next : handoff.Http, connection);
+    // Kestrel ends a TLS connection with a bare FIN; a polite TLS server sends close_notify first.
+    private async Task Http(ConnectionContext connection)
+    {
+        await HalfCloseTolerantConnection.ServeAsync(insideTls ? next : handoff.Http, connection);
+        await CloseNotifyAsync(connection);
+    }
 
     /// <summary>Ends a TLS connection we served ourselves with close_notify (RFC 8446 §6.1), not a bare FIN.</summary>
     private async Task CloseNotifyAsync(ConnectionContext connection)

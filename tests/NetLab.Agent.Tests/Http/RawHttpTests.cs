@@ -86,6 +86,15 @@ public class RawHttpTests(AgentFixture fixture) : IClassFixture<AgentFixture>
     }
 
     [Fact]
+    public async Task HTTP_over_TLS_ends_with_close_notify_too()
+    {
+        var openssl = await Tool.ShellAsync(
+            $"(printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'; sleep 2) | openssl s_client -quiet -connect 127.0.0.1:{Agent.Port} 2>&1");
+        Assert.Contains("Hello World!", openssl.Stdout);
+        Assert.DoesNotContain("unexpected eof", openssl.Stdout, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Ncat_ssl_C_gets_the_text_session()
     {
         await using var ncat = Tool.Start("ncat", "-C", "--ssl", Agent.Address, Agent.Port.ToString());
