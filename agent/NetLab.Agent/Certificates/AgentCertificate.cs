@@ -57,6 +57,10 @@ public sealed class AgentCertificate
         return new AgentCertificate(X509CertificateLoader.LoadPkcs12(pfx, password: null), created: true);
     }
 
+    /// <summary>A certificate kept only in memory, for a one-off TLS listener (<c>netlab nc -l --ssl</c>, like ncat's).</summary>
+    public static AgentCertificate CreateEphemeral() =>
+        new(X509CertificateLoader.LoadPkcs12(Create([]).Export(X509ContentType.Pkcs12), password: null), created: true);
+
     /// <summary>Formats a certificate's SHA-256 fingerprint as colon-separated upper-case hex.</summary>
     public static string FormatFingerprint(X509Certificate2 certificate) =>
         string.Join(':', certificate.GetCertHash(HashAlgorithmName.SHA256).Select(b => b.ToString("X2")));

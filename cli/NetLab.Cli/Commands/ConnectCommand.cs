@@ -1,0 +1,74 @@
+using Spectre.Console;
+using System.CommandLine;
+using System.Text.Json;
+using NetLab.Cli.Exercises;
+using NetLab.Cli.Lab;
+
+namespace NetLab.Cli.Commands;
+
+/// <summary><c>netlab connect &lt;host&gt;</c>: every exercise against a running agent.</summary>
+internal static class ConnectCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var host = new Argument<string>("host") { Description = "The lab host: its public IP or DNS name, or 127.0.0.1" };
+        var port = CommonOptions.Port();
+        var only = CommonOptions.Only();
+        var json = CommonOptions.Json();
+        var report = CommonOptions.Report();
+        var trust = CommonOptions.TrustNewCert();
+        var knownHosts = CommonOptions.KnownHostsFile();
+        var command = new Command("connect", """
+            Run every exercise against a netlab-agent, one at a time: PASS/FAIL, the figures, what it shows,
+            and the classic command to try by hand. TLS certificates are pinned on first use.
+
+            Examples:
+              netlab connect 203.0.113.7
+              netlab connect lab.example.com --only tcp,tls,http
+              netlab connect 203.0.113.7 --json > results.json
+              netlab connect 203.0.113.7 --report lab-report.md
+            """)
+        {
+            host, port, only, json, report, trust, knownHosts,
+        };
+        command.SetAction((r, ct) =>
+        {
+            var context = new ExerciseContext(r.GetValue(host)!, r.GetValue(port), CommonOptions.LoadPins(r.GetValue(knownHosts)), r.GetValue(trust), localLab: false);
+            return RunAsync(io, context, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), ct);
+        });
+        return command;
+    }
+
+    /// <summary>Checks the agent answers, runs the exercises, prints and saves what happened. Shared with <c>lab</c>.</summary>
+    public static async Task<int> RunAsync(CliIO io, ExerciseContext context, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, CancellationToken ct)
+    {
+        try
+        {
+            using var reach = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            reach.CancelAfter(TimeSpan.FromSeconds(10));
+            using var probe = await Net.ConnectAsync(context.Host, context.Port, reach.Token);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            var reason = e is OperationCanceledException ? "no answer within 10 s" : e.Message;
+            return Fail.Connection(io, json, $"cannot reach {Net.Endpoint(context.Host, context.Port)}: {reason}. Is netlab-agent running there, and is TCP {context.Port} open in its firewall?");
+        }
+
+        var result = await ExerciseRunner.RunAsync(context, exercises, io, quiet: json, ExerciseRunner.DefaultTimeout, ct);
+        if (json)
+        {
+            await io.Out.WriteLineAsync(JsonSerializer.Serialize(result, Render.Json));
+        }
+
+        if (report is not null)
+        {
+            await File.WriteAllTextAsync(report.FullName, Render.Markdown(result), ct);
+            if (!json)
+            {
+                io.Console.WriteLine($"report written to {report.FullName}");
+            }
+        }
+
+        return result.Failed == 0 ? ExitCodes.Success : ExitCodes.CheckFailed;
+    }
+}

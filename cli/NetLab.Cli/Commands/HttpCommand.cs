@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Text.Json;
+using NetLab.Cli.Exercises;
+using NetLab.Cli.Lab;
+
+namespace NetLab.Cli.Commands;
+
+/// <summary><c>netlab http &lt;url&gt;</c>: one request, typed for you; --raw shows both sides as telnet would.</summary>
+internal static class HttpCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var url = new Argument<Uri>("url")
+        {
+            Description = "http:// or https:// URL",
+            CustomParser = r => Uri.TryCreate(r.Tokens[0].Value, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https")
+                ? u
+                : ParseError<Uri>(r, $"'{r.Tokens[0].Value}' is not an http:// or https:// URL"),
+        };
+        var raw = new Option<bool>("--raw") { Description = "Show the request sent and the whole response, headers included (for https: the certificate first)" };
+        var json = CommonOptions.Json();
+        var command = new Command("http", """
+            Send one GET, written out by hand as you would type it in telnet, and show the answer. For https the
+            request goes inside TLS, as with openssl s_client; the certificate is shown, not verified (see netlab tls).
+
+            Examples:
+              netlab http http://127.0.0.1:11211/index/Adam
+              netlab http http://127.0.0.1:11211/redirect --raw
+              netlab http https://127.0.0.1:11211/data?format=csv --raw
+            """)
+        {
+            url, raw, json,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            var target = r.GetValue(url)!;
+            var isJson = r.GetValue(json);
+            var request = RawHttp.Request("GET", target.PathAndQuery, target.Authority);
+            RawResponse response;
+            TlsFacts? tls = null;
+            try
+            {
+                Stream stream;
+                if (target.Scheme == "https")
+                {
+                    (stream, tls) = await TlsClient.ConnectAsync(target.Host, target.Port, KnownHosts.InMemory(), trustNew: true, ct);
+                }
+                else
+                {
+                    stream = new System.Net.Sockets.NetworkStream(await Net.ConnectAsync(target.Host, target.Port, ct), ownsSocket: true);
+                }
+
+                await using (stream)
+                {
+                    response = await RawHttp.ExchangeAsync(stream, request, ct);
+                }
+            }
+            catch (ExerciseFailure failure)
+            {
+                return Fail.Write(io, isJson, $"{target} did not answer in HTTP: expected {failure.Expected}, got {failure.Got}", ExitCodes.CheckFailed);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
+            {
+                return Fail.Connection(io, isJson, $"{target.Scheme} to {target.Authority} failed: {e.Message}");
+            }
+
+            if (isJson)
+            {
+                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    schema = "netlab.http/1",
+                    url = target.ToString(),
+                    request,
+                    status = response.Status,
+                    statusLine = response.StatusLine,
+                    headers = response.Headers.Select(h => new { name = h.Name, value = h.Value }),
+                    body = response.BodyText,
+                    tls = tls is null ? null : new { version = tls.Version, cipher = tls.Cipher, subject = tls.Subject, fingerprint = tls.Fingerprint },
+                }, Render.Json));
+            }
+            else if (r.GetValue(raw))
+            {
+                if (tls is not null)
+                {
+                    io.Out.WriteLine($"* TLS {tls.Version}, {tls.Cipher}; certificate {tls.Subject}, SHA-256 {tls.Fingerprint}");
+                }
+
+                foreach (var line in request.Split("\r\n")[..^1])
+                {
+                    io.Out.WriteLine($"> {line}");
+                }
+
+                io.Out.Write(response.Raw);
+            }
+            else
+            {
+                io.Out.Write(response.BodyText);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static T ParseError<T>(System.CommandLine.Parsing.ArgumentResult r, string message)
+    {
+        r.AddError(message);
+        return default!;
+    }
+}

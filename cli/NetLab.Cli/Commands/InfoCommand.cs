@@ -1,0 +1,88 @@
+using Spectre.Console;
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using NetLab.Cli.Lab;
+
+namespace NetLab.Cli.Commands;
+
+/// <summary><c>netlab info</c>: the tutorial's netifaces, ifconfig, nslookup and gethostbyname.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var resolve = new Option<string>("--resolve") { Description = "Also resolve this name to its addresses (like nslookup)", HelpName = "name" };
+        var json = CommonOptions.Json();
+        var command = new Command("info", """
+            This machine's network facts: hostname, interfaces with their IPv4 and IPv6 addresses, default
+            gateway, DNS servers, and optionally a name resolved to addresses.
+
+            Examples:
+              netlab info
+              netlab info --resolve localhost
+              netlab info --json
+            """)
+        {
+            resolve, json,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            var facts = NetworkInfo.Read();
+            var name = r.GetValue(resolve);
+            string[]? addresses = null;
+            string? resolveError = null;
+            if (name is not null)
+            {
+                try
+                {
+                    addresses = (await Dns.GetHostAddressesAsync(name, ct)).Select(a => a.ToString()).ToArray();
+                }
+                catch (SocketException e)
+                {
+                    resolveError = $"cannot resolve {name}: {e.Message}";
+                }
+            }
+
+            if (r.GetValue(json))
+            {
+                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    schema = "netlab.info/1",
+                    hostname = facts.HostName,
+                    interfaces = facts.Interfaces.Select(i => new { name = i.Name, status = i.Status, ipv4 = i.IPv4, ipv6 = i.IPv6 }),
+                    gateways = facts.Gateways,
+                    dnsServers = facts.DnsServers,
+                    resolve = name is null ? null : new { name, addresses, error = resolveError },
+                }, Exercises.Render.Json));
+            }
+            else
+            {
+                io.Console.WriteLine($"hostname     {facts.HostName}");
+                foreach (var i in facts.Interfaces)
+                {
+                    io.Console.WriteLine($"interface    {i.Name} ({i.Status})");
+                    foreach (var a in i.IPv4)
+                    {
+                        io.Console.WriteLine($"  inet       {a}");
+                    }
+
+                    foreach (var a in i.IPv6)
+                    {
+                        io.Console.WriteLine($"  inet6      {a}");
+                    }
+                }
+
+                io.Console.WriteLine($"gateway      {(facts.Gateways.Count == 0 ? "(none)" : string.Join(", ", facts.Gateways))}");
+                io.Console.WriteLine($"DNS servers  {(facts.DnsServers.Count == 0 ? "(none)" : string.Join(", ", facts.DnsServers))}");
+                if (name is not null)
+                {
+                    io.Console.WriteLine(resolveError ?? $"{name}  {string.Join(", ", addresses!)}");
+                }
+            }
+
+            return resolveError is null ? ExitCodes.Success : ExitCodes.UsageOrConnection;
+        });
+        return command;
+    }
+}

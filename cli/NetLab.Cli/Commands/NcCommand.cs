@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using NetLab.Agent.Hosting;
+using NetLab.Cli.Netcat;
+
+namespace NetLab.Cli.Commands;
+
+/// <summary><c>netlab nc</c>: a netcat for machines without one.</summary>
+internal static class NcCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var targets = new Argument<string[]>("host port") { Description = "Connect: HOST PORT. Listen (-l): PORT, or ADDRESS PORT", Arity = new ArgumentArity(1, 2) };
+        var listen = new Option<bool>("--listen", "-l") { Description = "Listen for a connection instead of connecting" };
+        var ssl = new Option<bool>("--ssl") { Description = "TLS: as a client, encrypt without verifying (like ncat --ssl); as a listener, a throw-away self-signed certificate" };
+        var udp = new Option<bool>("--udp", "-u") { Description = "UDP: each line of stdin is one datagram" };
+        var sendOnly = new Option<bool>("--send-only") { Description = "Only send stdin; never print what comes back" };
+        var recvOnly = new Option<bool>("--recv-only") { Description = "Only print what arrives; never read stdin" };
+        var crlf = new Option<bool>("--crlf", "-C") { Description = "Send line endings as CRLF (what telnet and HTTP expect)" };
+        var keepOpen = new Option<bool>("--keep-open", "-k") { Description = "With -l: accept another connection after each one ends" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Say on stderr what happens (listening, connected, TLS)" };
+        var wait = new Option<TimeSpan>("--wait", "-w")
+        {
+            Description = "Connect timeout, and with -u how long to wait for replies after stdin ends (default 10s / 1s)",
+            CustomParser = r => Durations.TryParse(r.Tokens[0].Value, out var d) ? d : Fail<TimeSpan>(r, $"--wait: '{r.Tokens[0].Value}' is not a duration such as 2s"),
+        };
+        var json = new Option<bool>("--json") { Description = "At the end, print a JSON summary (bytes sent and received) on stderr; stdout stays the data" };
+        var command = new Command("nc", """
+            A netcat for machines without one (Windows, a bare Mac). It connects, or listens with -l, and copies
+            stdin to the network and the network to stdout.
+
+            End of stream: when stdin ends, netlab nc half-closes (sends FIN; with --ssl a TLS close_notify first)
+            and keeps printing until the other side closes. When the other side closes, netlab nc exits.
+
+            Examples:
+              netlab nc 203.0.113.7 11211                      the text session: type, q to quit
+              netlab nc -C --ssl 203.0.113.7 11211             the same over TLS, CRLF line endings
+              netlab nc -l 11211 > outputfile                  receive a file
+              netlab nc --send-only 203.0.113.7 11211 < file   send a file
+              netlab nc -u 203.0.113.7 11211                   UDP: lines echo back from the agent
+            """)
+        {
+            targets, listen, ssl, udp, sendOnly, recvOnly, crlf, keepOpen, verbose, wait, json,
+        };
+        command.Validators.Add(r =>
+        {
+            var values = r.GetValue(targets) ?? [];
+            var isListen = r.GetValue(listen);
+            if (!isListen && values.Length != 2)
+            {
+                r.AddError("connect needs HOST and PORT (e.g. netlab nc 127.0.0.1 11211); to listen, add -l");
+            }
+
+            var last = values.LastOrDefault();
+            if (last is not null && (!int.TryParse(last, out var port) || port is < 0 or > 65535))
+            {
+                r.AddError($"'{last}' is not a port (0-65535)");
+            }
+
+            if (r.GetValue(sendOnly) && r.GetValue(recvOnly))
+            {
+                r.AddError("--send-only and --recv-only together would move nothing");
+            }
+
+            if (r.GetValue(udp) && r.GetValue(ssl))
+            {
+                r.AddError("--ssl is TLS over TCP; it does not go with -u");
+            }
+        });
+        command.SetAction(async (r, ct) =>
+        {
+            var values = r.GetValue(targets)!;
+            var isUdp = r.GetValue(udp);
+            var options = new NetcatOptions(
+                values.Length == 2 ? values[0] : null,
+                int.Parse(values[^1]),
+                r.GetValue(listen), r.GetValue(ssl), isUdp, r.GetValue(sendOnly), r.GetValue(recvOnly), r.GetValue(crlf),
+                r.GetValue(keepOpen), r.GetValue(verbose),
+                r.GetResult(wait) is null ? TimeSpan.FromSeconds(isUdp ? 1 : 10) : r.GetValue(wait));
+            var counters = new NetcatCounters();
+            var clock = Stopwatch.StartNew();
+            var code = ExitCodes.Success;
+            string? error = null;
+            try
+            {
+                await new Netcat.Netcat(options, io, counters).RunAsync(ct);
+            }
+            catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException or FormatException)
+            {
+                error = e is SocketException { SocketErrorCode: SocketError.TimedOut } ? $"no answer within {options.Wait.TotalSeconds:0} s" : e.Message;
+                code = ExitCodes.UsageOrConnection;
+                io.Error.WriteLine($"netlab nc: {(options.Listen ? "listen on" : "connect to")} {options.Host ?? "*"}:{options.Port}: {error}");
+            }
+
+            if (r.GetValue(json))
+            {
+                io.Error.WriteLine(JsonSerializer.Serialize(new
+                {
+                    schema = "netlab.nc/1",
+                    sent = counters.Sent,
+                    received = counters.Received,
+                    connections = counters.Connections,
+                    seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+                    error,
+                }));
+            }
+
+            return code;
+        });
+        return command;
+    }
+
+    private static T Fail<T>(System.CommandLine.Parsing.ArgumentResult r, string message)
+    {
+        r.AddError(message);
+        return default!;
+    }
+}

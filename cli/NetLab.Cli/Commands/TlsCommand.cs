@@ -1,0 +1,89 @@
+using Spectre.Console;
+using System.CommandLine;
+using System.Text.Json;
+using NetLab.Agent;
+using NetLab.Cli.Exercises;
+using NetLab.Cli.Lab;
+
+namespace NetLab.Cli.Commands;
+
+/// <summary><c>netlab tls host:port</c>: the handshake facts openssl s_client prints, and the pin.</summary>
+internal static class TlsCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var target = new Argument<string>("host:port") { Description = $"The TLS server (the port defaults to {LabPorts.Agent})" };
+        var trust = CommonOptions.TrustNewCert();
+        var knownHosts = CommonOptions.KnownHostsFile();
+        var json = CommonOptions.Json();
+        var command = new Command("tls", """
+            Handshake with a TLS server and show what openssl s_client shows: version, cipher, certificate,
+            validity and SHA-256 fingerprint. The fingerprint is pinned on first use; a later change fails
+            loudly with both fingerprints (--trust-new-cert accepts the new one).
+
+            Examples:
+              netlab tls 203.0.113.7:11211
+              netlab tls 127.0.0.1:11211 --json
+            """)
+        {
+            target, trust, knownHosts, json,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            var isJson = r.GetValue(json);
+            if (Net.SplitEndpoint(r.GetValue(target)!, LabPorts.Agent) is not var (host, port))
+            {
+                return Fail.Write(io, isJson, $"'{r.GetValue(target)}' is not host:port", ExitCodes.UsageOrConnection);
+            }
+
+            var pins = CommonOptions.LoadPins(r.GetValue(knownHosts));
+            TlsFacts facts;
+            try
+            {
+                var (ssl, seen) = await TlsClient.ConnectAsync(host, port, pins, r.GetValue(trust), ct, "h2", "http/1.1");
+                await ssl.DisposeAsync();
+                facts = seen;
+            }
+            catch (ExerciseFailure failure)
+            {
+                return Fail.Write(io, isJson, $"certificate changed! expected {failure.Expected}, got {failure.Got}", ExitCodes.CheckFailed);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
+            {
+                return Fail.Connection(io, isJson, $"TLS to {Net.Endpoint(host, port)} failed: {e.Message}");
+            }
+
+            if (isJson)
+            {
+                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    schema = "netlab.tls/1",
+                    host,
+                    port,
+                    version = facts.Version,
+                    cipher = facts.Cipher,
+                    subject = facts.Subject,
+                    issuer = facts.Issuer,
+                    notAfter = facts.NotAfter.ToUniversalTime(),
+                    fingerprint = facts.Fingerprint,
+                    alpn = facts.Alpn,
+                    pin = facts.Pin == PinVerdict.PinnedNow ? "pinned-now" : "matches",
+                }, Render.Json));
+                return ExitCodes.Success;
+            }
+
+            io.Console.WriteLine($"version      {facts.Version}");
+            io.Console.WriteLine($"cipher       {facts.Cipher}");
+            io.Console.WriteLine($"ALPN         {facts.Alpn ?? "(none)"}");
+            io.Console.WriteLine($"subject      {facts.Subject}");
+            io.Console.WriteLine($"issuer       {facts.Issuer}{(facts.Subject == facts.Issuer ? " (self-signed)" : "")}");
+            io.Console.WriteLine($"valid until  {facts.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
+            io.Console.WriteLine($"SHA-256      {facts.Fingerprint}");
+            io.Console.WriteLine(facts.Pin == PinVerdict.PinnedNow
+                ? $"pin          pinned now (first use) in {pins.FilePath}"
+                : "pin          matches the pinned fingerprint");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using NetLab.Cli.Lab;
+
+namespace NetLab.Cli.Exercises;
+
+/// <summary>Every route the tutorial shows, by raw request, with the status each must give.</summary>
+internal class HttpExercise : Exercise
+{
+    private static readonly (string Target, int Status, Func<RawResponse, bool> Check, string What)[] Routes =
+    [
+        ("/", 200, r => r.BodyText == "Hello World!\n", "Hello World!"),
+        ("/index/Adam", 200, r => r.BodyText.Contains("Hello, Adam!", StringComparison.Ordinal), "Hello, Adam!"),
+        ("/data?format=csv", 200, r => r.BodyText.StartsWith("port,protocol,service", StringComparison.Ordinal), "a CSV table"),
+        ("/redirect", 301, r => r.Header("Location") == "/", "Location: /"),
+        ("/data?format=idontknow", 400, r => r.BodyText.Contains("json, csv, xml", StringComparison.Ordinal), "the valid formats"),
+        ("/no-such-page", 404, _ => true, "Not Found"),
+    ];
+
+    public override string Id => "http";
+
+    public override string Title => "HTTP by raw request";
+
+    public override string Teaches => "HTTP is text over TCP: a request line, headers, a blank line; the status code (200, 301, 400, 404) says how it went.";
+
+    public override string TryByHand(string host, int port) => $"telnet {host} {port}   then type: GET / HTTP/1.1, Host: {host}, and a blank line";
+
+    protected virtual bool OverTls => false;
+
+    public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
+    {
+        foreach (var (target, status, check, what) in Routes)
+        {
+            var clock = Stopwatch.StartNew();
+            await using var stream = await OpenAsync(context, ct);
+            var response = await RawHttp.ExchangeAsync(stream, RawHttp.Request("GET", target, context.Host), ct);
+            Expect.That(response.Status == status, $"{status} for GET {target}", response.StatusLine);
+            Expect.That(check(response), $"{what} in the answer to GET {target}", $"\"{Expect.Shorten(response.BodyText.Trim())}\"");
+            figures.Add($"GET {target}", $"{response.StatusLine[9..]} ({Figures.Ms(clock.Elapsed.TotalMilliseconds)})");
+        }
+
+        await using var bad = await OpenAsync(context, ct);
+        var https11 = await RawHttp.ExchangeAsync(bad, "GET / HTTPS/1.1\r\nHost: lab\r\n\r\n", ct);
+        Expect.That(https11.Status == 400, "400 for GET / HTTPS/1.1 (HTTPS is not an HTTP version)", https11.StatusLine);
+        figures.Add("GET / HTTPS/1.1", https11.StatusLine[9..]);
+    }
+
+    protected virtual async Task<Stream> OpenAsync(ExerciseContext context, CancellationToken ct)
+    {
+        var socket = await Net.ConnectAsync(context.Host, context.Port, ct);
+        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+    }
+}
+
+internal sealed class HttpsExercise : HttpExercise
+{
+    public override string Id => "https";
+
+    public override string Title => "HTTPS by raw request";
+
+    public override string Teaches => "HTTPS is the very same HTTP inside TLS, which is why telnet cannot speak it and openssl s_client can.";
+
+    public override string TryByHand(string host, int port) => $"openssl s_client -connect {host}:{port}   then GET / HTTP/1.1   (or curl -k https://{host}:{port}/)";
+
+    protected override async Task<Stream> OpenAsync(ExerciseContext context, CancellationToken ct) =>
+        (await TlsClient.ConnectAsync(context.Host, context.Port, context.Pins, context.TrustNewCert, ct)).Stream;
+}

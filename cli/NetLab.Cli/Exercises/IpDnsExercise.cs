@@ -1,0 +1,45 @@
+using System.Net;
+using NetLab.Cli.Lab;
+
+namespace NetLab.Cli.Exercises;
+
+internal sealed class IpDnsExercise : Exercise
+{
+    public override string Id => "ip-dns";
+
+    public override string Title => "Your addresses, DNS, and NAT";
+
+    public override string Teaches => "Your machine has its own addresses and DNS servers; the agent sees the address your packets arrive from, which behind NAT is your router's.";
+
+    public override string TryByHand(string host, int port) => $"ip addr (or ifconfig), nslookup {host}, then /whoami in nc {host} {port}";
+
+    public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
+    {
+        var facts = NetworkInfo.Read();
+        var ipv4 = facts.Interfaces.Where(i => i.Status == "up").SelectMany(i => i.IPv4.Select(a => $"{a} ({i.Name})")).ToList();
+        Expect.That(ipv4.Count > 0, "at least one IPv4 address on an interface that is up", "none");
+        figures.Add("hostname", facts.HostName);
+        figures.Add("IPv4", string.Join(", ", ipv4));
+        figures.Add("gateway", facts.Gateways.Count == 0 ? "(none)" : string.Join(", ", facts.Gateways));
+        figures.Add("DNS servers", facts.DnsServers.Count == 0 ? "(none)" : string.Join(", ", facts.DnsServers));
+        if (!IPAddress.TryParse(context.Host, out _))
+        {
+            var addresses = await Dns.GetHostAddressesAsync(context.Host, ct);
+            figures.Add($"{context.Host} resolves to", string.Join(", ", addresses.Select(a => a.ToString())));
+        }
+
+        await using var client = await context.ConnectAsync(ct);
+        await client.ReadBannerAsync(ct);
+        await client.SendLineAsync("/whoami", ct);
+        var whoami = await client.ReadLineAsync(ct);
+        const string prefix = "you are ";
+        Expect.That(whoami.StartsWith(prefix, StringComparison.Ordinal), "\"you are ADDRESS:PORT as the agent sees you\"", $"\"{Expect.Shorten(whoami)}\"");
+        var seen = whoami[prefix.Length..].Split(' ')[0];
+        var seenAddress = seen[..seen.LastIndexOf(':')].Trim('[', ']');
+        var local = NetworkInfo.LocalAddresses(facts);
+        figures.Add("the agent sees you as", seen);
+        figures.Add("NAT", local.Contains(seenAddress)
+            ? "no: the agent sees one of your own addresses"
+            : $"yes: the agent sees {seenAddress}, which is not one of your addresses (your router translated it)");
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.IO.Pipes;
+using System.Net;
+using System.Net.Sockets;
+
+namespace NetLab.Cli.Exercises;
+
+internal sealed class PipeVsSocketExercise : Exercise
+{
+    private const int LocalBytes = 64 << 20;
+    private const int RemoteBytes = 32 << 20;
+    private const int Block = 64 * 1024;
+
+    public override string Id => "pipe-vs-socket";
+
+    public override string Title => "Pipe vs socket, measured";
+
+    public override string Teaches => "The tutorial says pipes are fast and sockets slower but able to cross hosts: here are the three rates side by side.";
+
+    public override string TryByHand(string host, int port) =>
+        $"dd if=/dev/zero bs=1M count=256 | cat > /dev/null   vs   printf '/source 256M\\n' | nc {host} {port} | pv > /dev/null";
+
+    public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
+    {
+        var pipe = await MeasurePipeAsync(ct);
+        var socket = await MeasureLoopbackAsync(ct);
+        var remote = await MeasureAgentAsync(context, ct);
+        figures.Add("pipe (one host)", Figures.MBps(LocalBytes, pipe));
+        figures.Add("loopback socket", Figures.MBps(LocalBytes, socket));
+        figures.Add(context.LocalLab ? "agent (/source, loopback)" : "agent (/source, over the network)", Figures.MBps(RemoteBytes, remote));
+        var ratio = socket.TotalSeconds / pipe.TotalSeconds;
+        figures.Add("pipe vs loopback socket", ratio >= 1
+            ? $"the pipe is {ratio:F1}x faster, as the tutorial says"
+            : $"the socket is {1 / ratio:F1}x faster here: on Linux loopback TCP skips the network entirely");
+    }
+
+    private static async Task<TimeSpan> MeasurePipeAsync(CancellationToken ct)
+    {
+        using var writer = new AnonymousPipeServerStream(PipeDirection.Out);
+        using var reader = new AnonymousPipeClientStream(PipeDirection.In, writer.ClientSafePipeHandle);
+        return await TimeCopyAsync(writer, reader, ct);
+    }
+
+    private static async Task<TimeSpan> MeasureLoopbackAsync(CancellationToken ct)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port, ct);
+        using var server = await listener.AcceptTcpClientAsync(ct);
+        return await TimeCopyAsync(client.GetStream(), server.GetStream(), ct);
+    }
+
+    private static async Task<TimeSpan> MeasureAgentAsync(ExerciseContext context, CancellationToken ct)
+    {
+        await using var client = await context.ConnectAsync(ct);
+        await client.ReadBannerAsync(ct);
+        var clock = Stopwatch.StartNew();
+        await client.SendLineAsync($"/source {RemoteBytes}", ct);
+        var got = await client.DrainAsync(ct);
+        Expect.That(got == RemoteBytes, $"{RemoteBytes} bytes from /source", $"{got}");
+        return clock.Elapsed;
+    }
+
+    private static async Task<TimeSpan> TimeCopyAsync(Stream writer, Stream reader, CancellationToken ct)
+    {
+        var block = new byte[Block];
+        var clock = Stopwatch.StartNew();
+        var writing = Task.Run(async () =>
+        {
+            for (var sent = 0; sent < LocalBytes; sent += Block)
+            {
+                await writer.WriteAsync(block, ct);
+            }
+
+            writer.Close();
+        }, ct);
+        var buffer = new byte[Block];
+        long total = 0;
+        int n;
+        while (total < LocalBytes && (n = await reader.ReadAsync(buffer, ct)) > 0)
+        {
+            total += n;
+        }
+
+        await writing;
+        return clock.Elapsed;
+    }
+}

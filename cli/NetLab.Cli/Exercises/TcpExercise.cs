@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+namespace NetLab.Cli.Exercises;
+
+internal sealed class TcpExercise : Exercise
+{
+    public override string Id => "tcp";
+
+    public override string Title => "TCP connection and banner";
+
+    public override string Teaches => "A TCP connection is a three-way handshake; then the server speaks first, like the tutorial's ncat --sh-exec \"echo Successfully Connected\".";
+
+    public override string TryByHand(string host, int port) => $"nc {host} {port}";
+
+    public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var client = await context.ConnectAsync(ct);
+        var handshake = clock.Elapsed;
+        var (banner, hint) = await client.ReadBannerAsync(ct);
+        var bannerAt = clock.Elapsed;
+        Expect.That(hint.Contains("/help", StringComparison.Ordinal), "a hint line naming /help", $"\"{Expect.Shorten(hint)}\"");
+        figures.Add("handshake", Figures.Ms(handshake.TotalMilliseconds));
+        figures.Add("banner after", $"{Figures.Ms(bannerAt.TotalMilliseconds)} (the agent first waits to see if you speak TLS or HTTP)");
+        figures.Add("banner", banner);
+    }
+}

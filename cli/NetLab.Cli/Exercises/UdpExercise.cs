@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace NetLab.Cli.Exercises;
+
+internal sealed class UdpExercise : Exercise
+{
+    private const int Probes = 200;
+
+    public override string Id => "udp";
+
+    public override string Title => "UDP: loss, reordering, RTT";
+
+    public override string Teaches => "UDP sends datagrams with no handshake and no retransmission: each probe carries its sequence number, so loss and reordering show.";
+
+    public override string TryByHand(string host, int port) => $"nc -u {host} {port}   (each line comes back)";
+
+    public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
+    {
+        var address = IPAddress.TryParse(context.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(context.Host, ct))[0];
+        using var udp = new UdpClient(address.AddressFamily);
+        udp.Connect(address, context.Port);
+
+        var sentAt = new long[Probes];
+        var rtts = new List<double>();
+        var seen = new HashSet<int>();
+        var reordered = 0;
+        var highest = -1;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var receiving = Task.Run(async () =>
+        {
+            try
+            {
+                while (seen.Count < Probes)
+                {
+                    var reply = await udp.ReceiveAsync(stop.Token);
+                    var parts = Encoding.ASCII.GetString(reply.Buffer).Split(' ');
+                    if (parts.Length == 3 && parts[0] == "netlab-udp" && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var seq) && seq is >= 0 and < Probes && seen.Add(seq))
+                    {
+                        rtts.Add(Stopwatch.GetElapsedTime(sentAt[seq]).TotalMilliseconds);
+                        reordered += seq < highest ? 1 : 0;
+                        highest = Math.Max(highest, seq);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Whatever has not come back by now counts as lost.
+            }
+            catch (SocketException)
+            {
+                // ICMP port unreachable: nothing listens on UDP; counted as lost.
+            }
+        }, ct);
+
+        for (var seq = 0; seq < Probes; seq++)
+        {
+            sentAt[seq] = Stopwatch.GetTimestamp();
+            await udp.SendAsync(Encoding.ASCII.GetBytes($"netlab-udp {seq} {sentAt[seq]}"), ct);
+            if (seq % 10 == 9)
+            {
+                await Task.Delay(1, ct);
+            }
+        }
+
+        stop.CancelAfter(TimeSpan.FromSeconds(1));
+        await receiving;
+
+        Expect.That(seen.Count > 0, $"some of the {Probes} datagrams echoed back", "none: is UDP port open in the firewall (security group)?");
+        rtts.Sort();
+        var median = Figures.Percentile(rtts, 50);
+        figures.Add("sent / received", $"{Probes} / {seen.Count}");
+        figures.Add("loss", string.Create(CultureInfo.InvariantCulture, $"{100.0 * (Probes - seen.Count) / Probes:F1} %"));
+        figures.Add("reordered", $"{reordered}");
+        figures.Add("RTT min / median / p99", $"{Figures.Ms(rtts[0])} / {Figures.Ms(median)} / {Figures.Ms(Figures.Percentile(rtts, 99))}");
+        if (context.TcpRttMedianMs is { } tcp)
+        {
+            figures.Add("vs TCP echo median", Figures.Ms(tcp));
+        }
+    }
+}

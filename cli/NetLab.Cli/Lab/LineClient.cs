@@ -1,0 +1,129 @@
+using System.Net.Sockets;
+using System.Text;
+
+using NetLab.Cli.Exercises;
+
+namespace NetLab.Cli.Lab;
+
+/// <summary>A text-session client: what a person at nc does, as code. Lines out end in LF; lines in lose CR/LF.</summary>
+internal sealed class LineClient : IAsyncDisposable
+{
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
+
+    public LineClient(Stream stream, Socket? socket = null)
+    {
+        Stream = stream;
+        Socket = socket;
+    }
+
+    public Stream Stream { get; }
+
+    public Socket? Socket { get; }
+
+    /// <summary>Connects over plain TCP.</summary>
+    public static async Task<LineClient> ConnectAsync(string host, int port, CancellationToken ct)
+    {
+        var socket = await Net.ConnectAsync(host, port, ct);
+        return new LineClient(new NetworkStream(socket, ownsSocket: true), socket);
+    }
+
+    /// <summary>Reads the two banner lines and checks the first is the tutorial's "Successfully Connected".</summary>
+    public async Task<(string Banner, string Hint)> ReadBannerAsync(CancellationToken ct)
+    {
+        var banner = await ReadLineAsync(ct);
+        Expect.Equal("Successfully Connected", banner, "the banner a text session starts with");
+        return (banner, await ReadLineAsync(ct));
+    }
+
+    public async Task SendLineAsync(string line, CancellationToken ct)
+    {
+        await Stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), ct);
+        await Stream.FlushAsync(ct);
+    }
+
+    /// <summary>Reads one line; throws when the connection ends first.</summary>
+    public async Task<string> ReadLineAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+            if (newline >= 0)
+            {
+                var line = Encoding.UTF8.GetString(_buffer, _start, newline - _start).TrimEnd('\r');
+                _start = newline + 1;
+                return line;
+            }
+
+            if (!await FillAsync(ct))
+            {
+                var rest = Encoding.UTF8.GetString(_buffer, _start, _end - _start);
+                throw new ExerciseFailure("another line", rest.Length == 0 ? "the connection closed" : $"the connection closed after \"{rest}\"");
+            }
+        }
+    }
+
+    /// <summary>Reads lines until one satisfies <paramref name="match"/>; returns it.</summary>
+    public async Task<string> ReadLineMatchingAsync(Func<string, bool> match, string what, CancellationToken ct)
+    {
+        var seen = new List<string>();
+        while (true)
+        {
+            string line;
+            try
+            {
+                line = await ReadLineAsync(ct);
+            }
+            catch (ExerciseFailure)
+            {
+                throw new ExerciseFailure(what, seen.Count == 0 ? "the connection closed" : $"\"{string.Join(" | ", seen.TakeLast(3))}\", then the connection closed");
+            }
+
+            if (match(line))
+            {
+                return line;
+            }
+
+            seen.Add(line);
+        }
+    }
+
+    /// <summary>True when the agent has closed the connection (EOF) with nothing more to read.</summary>
+    public async Task<bool> AtEndAsync(CancellationToken ct) => _start == _end && !await FillAsync(ct);
+
+    /// <summary>Reads raw bytes until EOF, counting them (for /source).</summary>
+    public async Task<long> DrainAsync(CancellationToken ct)
+    {
+        long total = _end - _start;
+        _start = _end = 0;
+        int n;
+        while ((n = await Stream.ReadAsync(_buffer, ct)) > 0)
+        {
+            total += n;
+        }
+
+        return total;
+    }
+
+    public async ValueTask DisposeAsync() => await Stream.DisposeAsync();
+
+    private async Task<bool> FillAsync(CancellationToken ct)
+    {
+        if (_start > 0)
+        {
+            Array.Copy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            throw new ExerciseFailure("a line", $"more than {_buffer.Length} bytes without a newline");
+        }
+
+        var n = await Stream.ReadAsync(_buffer.AsMemory(_end), ct);
+        _end += n;
+        return n > 0;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace NetLab.Cli.Lab;
+
+/// <summary>Small socket helpers shared by the exercises and the commands.</summary>
+internal static class Net
+{
+    /// <summary>Connects to host:port (a name or an address) with Nagle off, as an interactive client should.</summary>
+    public static async Task<Socket> ConnectAsync(string host, int port, CancellationToken ct)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                await socket.ConnectAsync(ip, port, ct);
+            }
+            else
+            {
+                await socket.ConnectAsync(host, port, ct);
+            }
+
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>"host:port", with brackets around IPv6 literals.</summary>
+    public static string Endpoint(string host, int port) =>
+        IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]:{port}" : $"{host}:{port}";
+
+    /// <summary>Splits "host:port" or "[v6]:port"; null when it does not parse.</summary>
+    public static (string Host, int Port)? SplitEndpoint(string text, int? defaultPort = null)
+    {
+        if (text.StartsWith('['))
+        {
+            var close = text.IndexOf(']');
+            if (close < 0)
+            {
+                return null;
+            }
+
+            var host6 = text[1..close];
+            var rest = text[(close + 1)..];
+            if (rest.Length == 0 && defaultPort is { } p6)
+            {
+                return (host6, p6);
+            }
+
+            return rest.StartsWith(':') && int.TryParse(rest[1..], out var port6) && port6 is > 0 and < 65536 ? (host6, port6) : null;
+        }
+
+        var colon = text.LastIndexOf(':');
+        if (colon < 0 || text.IndexOf(':') != colon)
+        {
+            return defaultPort is { } p && text.Length > 0 && colon < 0 ? (text, p) : null;
+        }
+
+        return int.TryParse(text[(colon + 1)..], out var port) && port is > 0 and < 65536 && colon > 0 ? (text[..colon], port) : null;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using NetLab.Agent.Certificates;
+using NetLab.Cli.Exercises;
+
+namespace NetLab.Cli.Lab;
+
+/// <summary>What a TLS handshake showed: the facts openssl s_client prints.</summary>
+internal sealed record TlsFacts(string Version, string Cipher, string Subject, string Issuer, DateTime NotAfter, string Fingerprint, string? Alpn, PinVerdict Pin, string? Pinned);
+
+/// <summary>TLS to an agent, with its certificate pinned on first use (it is self-signed: no CA vouches for it).</summary>
+internal static class TlsClient
+{
+    /// <summary>
+    /// Connects, handshakes and checks the pin. A changed fingerprint fails loudly with both values and how to
+    /// reset; the connection is not used.
+    /// </summary>
+    public static async Task<(SslStream Stream, TlsFacts Facts)> ConnectAsync(
+        string host, int port, KnownHosts pins, bool trustNew, CancellationToken ct, params string[] alpn)
+    {
+        var socket = await Net.ConnectAsync(host, port, ct);
+        X509Certificate2? seen = null;
+        var ssl = new SslStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = host,
+                ApplicationProtocols = alpn.Select(a => new SslApplicationProtocol(a)).ToList(),
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    // Trust is decided by the pin below, not by a CA chain.
+                    seen = certificate is null ? null : new X509Certificate2(certificate);
+                    return certificate is not null;
+                },
+            }, ct);
+        }
+        catch
+        {
+            await ssl.DisposeAsync();
+            throw;
+        }
+
+        var endpoint = Net.Endpoint(host, port);
+        var fingerprint = AgentCertificate.FormatFingerprint(seen!);
+        var pinned = pins.Pinned(endpoint);
+        var verdict = pins.Check(endpoint, fingerprint, trustNew);
+        var facts = new TlsFacts(
+            ssl.SslProtocol.ToString().Replace("Tls", "TLS ").Replace("TLS 13", "TLS 1.3").Replace("TLS 12", "TLS 1.2"),
+            ssl.NegotiatedCipherSuite.ToString(),
+            seen!.Subject,
+            seen.Issuer,
+            seen.NotAfter,
+            fingerprint,
+            ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? null : ssl.NegotiatedApplicationProtocol.ToString(),
+            verdict,
+            pinned);
+        if (verdict == PinVerdict.Changed)
+        {
+            await ssl.DisposeAsync();
+            throw new ExerciseFailure(
+                $"the pinned certificate {pinned} (from {pins.FilePath ?? "this run"})",
+                $"a different one, {fingerprint}. Someone may be in the middle, or the agent was reinstalled; " +
+                $"if you trust the new one: netlab connect {host} --port {port} --trust-new-cert");
+        }
+
+        return (ssl, facts);
+    }
+}

@@ -1,0 +1,334 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using NetLab.Agent.Certificates;
+
+namespace NetLab.Cli.Netcat;
+
+/// <summary>
+/// A netcat for machines without one. End-of-stream rules, stated once (ncat's most asked question):
+/// stdin EOF half-closes the connection (TCP FIN, after a TLS close_notify with --ssl) and output keeps
+/// draining until the peer closes; the peer closing ends the session even if stdin is still open.
+/// --send-only never reads the network (but drains it after EOF, so the close is clean); --recv-only never
+/// reads stdin. UDP: each stdin line is one datagram; after stdin EOF, replies are awaited for --wait.
+/// </summary>
+internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters counters)
+{
+    private const int BufferSize = 64 * 1024;
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        if (options.Udp)
+        {
+            await (options.Listen ? UdpListenAsync(ct) : UdpConnectAsync(ct));
+            return;
+        }
+
+        if (!options.Listen)
+        {
+            using var socket = await ConnectAsync(ct);
+            await ServeAsync(socket, server: false, ct);
+            return;
+        }
+
+        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(ListenEndpoint());
+        listener.Listen(16);
+        Verbose($"Listening on {listener.LocalEndPoint}");
+        do
+        {
+            using var peer = await listener.AcceptAsync(ct);
+            peer.NoDelay = true;
+            Verbose($"Connection from {peer.RemoteEndPoint}");
+            await ServeAsync(peer, server: true, ct);
+        }
+        while (options.KeepOpen && !ct.IsCancellationRequested);
+    }
+
+    private async Task<Socket> ConnectAsync(CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(options.Wait);
+        try
+        {
+            var socket = await Lab.Net.ConnectAsync(options.Host!, options.Port, wait.Token);
+            Verbose($"Connected to {socket.RemoteEndPoint}");
+            return socket;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new SocketException((int)SocketError.TimedOut);
+        }
+    }
+
+    private IPEndPoint ListenEndpoint()
+    {
+        var address = options.Host is null ? IPAddress.IPv6Any : IPAddress.Parse(options.Host);
+        return new IPEndPoint(address, options.Port);
+    }
+
+    private async Task ServeAsync(Socket socket, bool server, CancellationToken ct)
+    {
+        counters.Connections++;
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        SslStream? ssl = null;
+        if (options.Ssl)
+        {
+            ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+            if (server)
+            {
+                var certificate = AgentCertificate.CreateEphemeral();
+                Verbose($"TLS certificate SHA-256 {certificate.Fingerprint}");
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate.Certificate }, ct);
+            }
+            else
+            {
+                // Like ncat --ssl: encrypt, but do not verify (use `netlab tls` to see and pin the certificate).
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = options.Host,
+                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                }, ct);
+                Verbose($"TLS {ssl.SslProtocol}, {ssl.NegotiatedCipherSuite}");
+            }
+
+            stream = ssl;
+        }
+
+        await using (stream)
+        {
+            using var peerDone = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var toStdout = options.SendOnly ? Task.CompletedTask : CopyToStdoutAsync(stream, ct);
+            var fromStdin = options.RecvOnly ? Task.CompletedTask : CopyFromStdinAsync(stream, socket, ssl, peerDone.Token);
+
+            if (options.SendOnly)
+            {
+                await fromStdin;
+                await DrainAsync(stream, ct);
+                return;
+            }
+
+            // The peer closing ends the session; stdin EOF only half-closes.
+            await toStdout;
+            await peerDone.CancelAsync();
+            try
+            {
+                await fromStdin;
+            }
+            catch (OperationCanceledException)
+            {
+                // stdin was still open when the peer closed.
+            }
+        }
+    }
+
+    private async Task CopyToStdoutAsync(Stream stream, CancellationToken ct)
+    {
+        var stdout = io.OpenStdout();
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            int n;
+            while ((n = await ReadOrEndAsync(stream, buffer, ct)) > 0)
+            {
+                await stdout.WriteAsync(buffer.AsMemory(0, n), ct);
+                await stdout.FlushAsync(ct);
+                counters.Received += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task CopyFromStdinAsync(Stream stream, Socket socket, SslStream? ssl, CancellationToken ct)
+    {
+        var stdin = io.OpenStdin();
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var converted = options.Crlf ? ArrayPool<byte>.Shared.Rent(BufferSize * 2) : null;
+        var lastWasCr = false;
+        try
+        {
+            int n;
+            while ((n = await stdin.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+            {
+                var chunk = buffer.AsMemory(0, n);
+                if (converted is not null)
+                {
+                    chunk = ToCrlf(buffer.AsSpan(0, n), converted, ref lastWasCr);
+                }
+
+                await stream.WriteAsync(chunk, ct);
+                counters.Sent += chunk.Length;
+            }
+
+            await stream.FlushAsync(ct);
+            if (ssl is not null)
+            {
+                await ssl.ShutdownAsync();
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (converted is not null)
+            {
+                ArrayPool<byte>.Shared.Return(converted);
+            }
+        }
+    }
+
+    /// <summary>-C: a bare LF becomes CRLF (telnet's and the RFCs' line ending); CRLF stays as it is.</summary>
+    internal static Memory<byte> ToCrlf(ReadOnlySpan<byte> input, byte[] output, ref bool lastWasCr)
+    {
+        var n = 0;
+        foreach (var b in input)
+        {
+            if (b == '\n' && !lastWasCr)
+            {
+                output[n++] = (byte)'\r';
+            }
+
+            output[n++] = b;
+            lastWasCr = b == '\r';
+        }
+
+        return output.AsMemory(0, n);
+    }
+
+    private static async Task DrainAsync(Stream stream, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        while (await ReadOrEndAsync(stream, buffer, ct) > 0)
+        {
+        }
+    }
+
+    /// <summary>A read where a reset or a TLS peer that skips close_notify counts as the end.</summary>
+    private static async Task<int> ReadOrEndAsync(Stream stream, byte[] buffer, CancellationToken ct)
+    {
+        try
+        {
+            return await stream.ReadAsync(buffer.AsMemory(0, BufferSize), ct);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private async Task UdpConnectAsync(CancellationToken ct)
+    {
+        var address = IPAddress.TryParse(options.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(options.Host!, ct))[0];
+        using var udp = new UdpClient(address.AddressFamily);
+        udp.Connect(address, options.Port);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var receiving = options.SendOnly ? Task.CompletedTask : UdpReceiveAsync(udp, remember: null, stop.Token);
+        if (!options.RecvOnly)
+        {
+            await foreach (var line in ReadLinesAsync(ct))
+            {
+                await udp.SendAsync(line, ct);
+                counters.Sent += line.Length;
+            }
+
+            stop.CancelAfter(options.Wait);
+        }
+
+        await receiving;
+    }
+
+    private async Task UdpListenAsync(CancellationToken ct)
+    {
+        using var udp = new UdpClient(ListenEndpoint().AddressFamily);
+        if (udp.Client.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            udp.Client.DualMode = true;
+        }
+
+        udp.Client.Bind(ListenEndpoint());
+        Verbose($"Listening on {udp.Client.LocalEndPoint} (udp)");
+        IPEndPoint? peer = null;
+        var receiving = UdpReceiveAsync(udp, remembered => peer = remembered, ct);
+        if (!options.RecvOnly)
+        {
+            await foreach (var line in ReadLinesAsync(ct))
+            {
+                if (peer is not null)
+                {
+                    await udp.SendAsync(line, peer, ct);
+                    counters.Sent += line.Length;
+                }
+            }
+        }
+
+        await receiving;
+    }
+
+    private async Task UdpReceiveAsync(UdpClient udp, Action<IPEndPoint>? remember, CancellationToken ct)
+    {
+        var stdout = io.OpenStdout();
+        try
+        {
+            while (true)
+            {
+                var datagram = await udp.ReceiveAsync(ct);
+                remember?.Invoke(datagram.RemoteEndPoint);
+                await stdout.WriteAsync(datagram.Buffer, ct);
+                await stdout.FlushAsync(ct);
+                counters.Received += datagram.Buffer.Length;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (SocketException)
+        {
+            // ICMP port unreachable for an earlier datagram: nobody listens there.
+        }
+    }
+
+    /// <summary>stdin split into lines, each with its LF (or CRLF with -C): one datagram per line.</summary>
+    private async IAsyncEnumerable<byte[]> ReadLinesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var stdin = io.OpenStdin();
+        var buffer = new byte[BufferSize];
+        var pending = new List<byte>();
+        int n;
+        while ((n = await stdin.ReadAsync(buffer, ct)) > 0)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                if (buffer[i] == '\n' && options.Crlf && (pending.Count == 0 || pending[^1] != '\r'))
+                {
+                    pending.Add((byte)'\r');
+                }
+
+                pending.Add(buffer[i]);
+                if (buffer[i] == '\n' || pending.Count >= 65_000)
+                {
+                    yield return pending.ToArray();
+                    pending.Clear();
+                }
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            yield return pending.ToArray();
+        }
+    }
+
+    private void Verbose(string message)
+    {
+        if (options.Verbose)
+        {
+            io.Error.WriteLine($"netlab nc: {message}");
+            io.Error.Flush();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using NetLab.Cli.Commands;
+
+namespace NetLab.Cli;
+
+/// <summary>The <c>netlab</c> command tree, and exit codes: 0 pass, 1 a failed check, 2 usage or connection error.</summary>
+public static class NetlabApp
+{
+    public static RootCommand Build(CliIO io) => new("""
+        netlab: the NetLabCloud networking lab. Every exercise of the tutorial (TCP, the silly chatter, echo,
+        file transfer, TLS, HTTP and HTTPS, UDP, chat, ports, IP and DNS, pipe vs socket) against a netlab-agent,
+        with the figures, what each shows, and the classic command to try by hand.
+
+        Examples:
+          netlab lab                          the whole lab on this machine, no cloud needed
+          netlab connect 203.0.113.7          the same against your cloud lab host
+          netlab nc 203.0.113.7 11211         a netcat for machines without one
+          netlab info                         your addresses, gateway and DNS servers
+        """)
+    {
+        ConnectCommand.Create(io),
+        LabCommand.Create(io),
+        NcCommand.Create(io),
+        InfoCommand.Create(io),
+        HttpCommand.Create(io),
+        TlsCommand.Create(io),
+        PortsCommand.Create(io),
+    };
+
+    public static async Task<int> RunAsync(string[] args, CliIO io, CancellationToken ct = default)
+    {
+        var parsed = Build(io).Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await io.Error.WriteLineAsync($"netlab: {error.Message}");
+            }
+
+            await io.Error.WriteLineAsync("Run 'netlab --help' (or 'netlab COMMAND --help') for usage.");
+            return ExitCodes.UsageOrConnection;
+        }
+
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error }, ct);
+    }
+}

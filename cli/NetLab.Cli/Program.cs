@@ -1,0 +1,3 @@
+using NetLab.Cli;
+
+return await NetlabApp.RunAsync(args, CliIO.System());
