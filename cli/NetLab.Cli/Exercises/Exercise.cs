@@ -34,6 +34,9 @@ internal sealed class ExerciseContext(string host, int port, KnownHosts pins, bo
     /// <summary>True for <c>netlab lab</c>: the agent runs in-process on loopback (no SSH, no firewall).</summary>
     public bool LocalLab { get; } = localLab;
 
+    /// <summary>True when firewall rules can be judged: a remote host, not this machine's loopback.</summary>
+    public bool Remote => !LocalLab && !(System.Net.IPAddress.TryParse(Host, out var ip) ? System.Net.IPAddress.IsLoopback(ip) : Host == "localhost");
+
     /// <summary>The TCP echo median, kept by the echo exercise for the UDP comparison.</summary>
     public double? TcpRttMedianMs { get; set; }
 

@@ -30,13 +30,13 @@ public sealed class TestAgent : IAsyncDisposable
 
     public string FilesDir => Path.Combine(DataDir, "files");
 
-    public static async Task<TestAgent> StartAsync(Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null)
+    public static async Task<TestAgent> StartAsync(Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null, IPAddress? bind = null)
     {
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("netlab-agent-test-").FullName;
         var options = new AgentOptions
         {
-            Bind = IPAddress.Loopback,
+            Bind = bind ?? IPAddress.Loopback,
             Port = 0,
             DataDir = dataDir,
             SniffTimeout = TimeSpan.FromMilliseconds(300),

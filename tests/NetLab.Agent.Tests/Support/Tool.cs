@@ -80,7 +80,7 @@ public sealed class Tool : IAsyncDisposable
 
         throw new InvalidOperationException(
             $"'{name}' is not installed, and this test drives the real tool. Run ./test.sh, which installs " +
-            "ncat, netcat-openbsd, telnet, openssl, curl, wget and socat, or apt-get install it.");
+            "ncat, netcat-openbsd, telnet, openssl, curl, wget, socat, iproute2 and nftables, or apt-get install it.");
     }
 
     public static Tool Start(string name, params string[] args)

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using NetLab.Agent.Tests.Support;
+
+namespace NetLab.Cli.Tests.Support;
+
+/// <summary>One netlab invocation's outcome.</summary>
+public sealed record NetlabRun(int ExitCode, string Out, string Error)
+{
+    public JsonElement Json => JsonDocument.Parse(Out).RootElement;
+}
+
+/// <summary>Runs netlab in-process (output captured through injected writers) or as a real process.</summary>
+public static class Netlab
+{
+    public static async Task<NetlabRun> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await NetlabApp.RunAsync(args, new CliIO(output, error, isTerminal: false));
+        return new NetlabRun(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The netlab executable beside the tests, as a process (for nc's stdin and stdout).</summary>
+    public static Tool Start(params string[] args) =>
+        Tool.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "netlab.dll"), .. args]);
+
+    /// <summary>A port that was free a moment ago, for listeners (ncat) that cannot report port 0.</summary>
+    public static int FreePort(System.Net.Sockets.SocketType type = System.Net.Sockets.SocketType.Stream)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, type,
+            type == System.Net.Sockets.SocketType.Stream ? System.Net.Sockets.ProtocolType.Tcp : System.Net.Sockets.ProtocolType.Udp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
