@@ -32,8 +32,14 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
             return;
         }
 
-        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(ListenEndpoint());
+        var endpoint = ListenEndpoint();
+        using var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            listener.DualMode = true; // no address given: IPv4 and IPv6, like ncat -l
+        }
+
+        listener.Bind(endpoint);
         listener.Listen(16);
         Verbose($"Listening on {listener.LocalEndPoint}");
         do
@@ -98,9 +104,8 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
 
         await using (stream)
         {
-            using var peerDone = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var toStdout = options.SendOnly ? Task.CompletedTask : CopyToStdoutAsync(stream, ct);
-            var fromStdin = options.RecvOnly ? Task.CompletedTask : CopyFromStdinAsync(stream, socket, ssl, peerDone.Token);
+            var fromStdin = options.RecvOnly ? Task.CompletedTask : CopyFromStdinAsync(stream, socket, ssl, ct);
 
             if (options.SendOnly)
             {
@@ -109,17 +114,15 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
                 return;
             }
 
-            // The peer closing ends the session; stdin EOF only half-closes.
+            // The peer closing ends the session; stdin EOF only half-closes. A console read cannot be
+            // cancelled, so a stdin copy still waiting when the peer closes is left behind, not awaited.
+            if (await Task.WhenAny(toStdout, fromStdin) == fromStdin)
+            {
+                await fromStdin; // surfaces a send error
+            }
+
             await toStdout;
-            await peerDone.CancelAsync();
-            try
-            {
-                await fromStdin;
-            }
-            catch (OperationCanceledException)
-            {
-                // stdin was still open when the peer closed.
-            }
+            _ = fromStdin.ContinueWith(t => t.Exception, TaskScheduler.Default);
         }
     }
 
@@ -202,7 +205,7 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
 
     private static async Task DrainAsync(Stream stream, CancellationToken ct)
     {
-        var buffer = new byte[4096];
+        var buffer = new byte[BufferSize];
         while (await ReadOrEndAsync(stream, buffer, ct) > 0)
         {
         }

@@ -144,6 +144,21 @@ public sealed class Tool : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until stderr contains <paramref name="text"/>; fails with what did arrive.</summary>
+    public async Task WaitForStderrAsync(string text, int timeoutSeconds = 10)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (!Stderr.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"waited {timeoutSeconds} s for \"{text}\" on stderr; stderr so far:\n{Stderr}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Waits for the process to exit on its own; kills it and fails after the timeout.</summary>
     public async Task WaitForExitAsync(int timeoutSeconds = 20)
     {
