@@ -65,6 +65,22 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
     }
 
     [Fact]
+    public async Task Keep_open_accepts_one_connection_after_another()
+    {
+        var port = Netlab.FreePort();
+        await using var listener = Netlab.Start("nc", "-l", "-k", "--recv-only", "127.0.0.1", port.ToString());
+        await WaitForTcpAsync(port);
+        foreach (var line in new[] { "first client\n", "second client\n" })
+        {
+            var nc = await Tool.ShellAsync($"printf '{line.TrimEnd()}\\n' | nc -N 127.0.0.1 {port}");
+            Assert.Equal(0, nc.ExitCode);
+            await listener.WaitForOutputAsync(line);
+        }
+
+        Assert.False(listener.HasExited);
+    }
+
+    [Fact]
     public async Task Netlab_nc_ssl_talks_to_ncat_ssl_listening()
     {
         var port = Netlab.FreePort();
