@@ -43,6 +43,15 @@ public sealed class ConnectionCounter
     /// <summary>Connections accepted since start.</summary>
     public long Accepted { get; private set; }
 
+    /// <summary>
+    /// When a connection from another machine was last opened or closed (Environment.TickCount64), 0 for
+    /// never. Loopback does not count: the host's own idle check asks /health over loopback.
+    /// </summary>
+    public long LastRemoteActivityTicks { get; private set; }
+
+    /// <summary>Connections from other machines open now.</summary>
+    public int OpenRemote { get; private set; }
+
     /// <summary>Counts the connection in, or returns the error line that refuses it.</summary>
     internal string? TryEnter(IPAddress address, AgentLimits limits)
     {
@@ -62,6 +71,11 @@ public sealed class ConnectionCounter
             _perAddress[address] = mine + 1;
             _total++;
             Accepted++;
+            if (!IPAddress.IsLoopback(address))
+            {
+                OpenRemote++;
+                LastRemoteActivityTicks = Environment.TickCount64;
+            }
             return null;
         }
     }
@@ -71,6 +85,12 @@ public sealed class ConnectionCounter
         lock (_perAddress)
         {
             _total--;
+            if (!IPAddress.IsLoopback(address))
+            {
+                OpenRemote--;
+                LastRemoteActivityTicks = Environment.TickCount64;
+            }
+
             if (--_perAddress[address] == 0)
             {
                 _perAddress.Remove(address);

@@ -60,6 +60,7 @@ public static class AgentCommand
             Port, Bind, DataDir, SniffTimeout, IdleTimeout, MaxConnections, MaxPerAddress, MaxLine, MaxStorage, MaxFile, CertNames,
         };
         root.SetAction((result, _) => run(ToOptions(result)));
+        root.Subcommands.Add(IdleCheckCommand.Create());
         return root;
     }
 

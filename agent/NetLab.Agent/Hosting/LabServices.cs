@@ -36,6 +36,22 @@ public sealed class LabServices(
     public TimeProvider Time => time;
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
 
+    /// <summary>
+    /// Seconds since a lab connection from another machine was last open (or since start, when there was
+    /// none): what the host's idle time-to-live goes by.
+    /// </summary>
+    public double IdleSeconds()
+    {
+        if (connections.OpenRemote > 0)
+        {
+            return 0;
+        }
+
+        var last = connections.LastRemoteActivityTicks;
+        var since = last == 0 ? time.GetUtcNow() - StartedAt : TimeSpan.FromMilliseconds(Environment.TickCount64 - last);
+        return Math.Round(since.TotalSeconds, 1);
+    }
+
     /// <summary>Cancelled when the agent starts to stop: idle sessions say goodbye and close.</summary>
     public CancellationToken Stopping => lifetime.ApplicationStopping;
 

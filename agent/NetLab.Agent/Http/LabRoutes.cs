@@ -69,6 +69,7 @@ internal static class LabRoutes
             uptimeSeconds = Math.Round((lab.Time.GetUtcNow() - lab.StartedAt).TotalSeconds, 1),
             openConnections = lab.Connections.Open,
             acceptedConnections = lab.Connections.Accepted,
+            idleSeconds = lab.IdleSeconds(),
             storedBytes = lab.Files.UsedBytes,
             fingerprint = lab.Certificate.Fingerprint,
         }));
