@@ -1,0 +1,44 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Constructs;
+using NetLab.Agent;
+
+namespace NetLab.Infra.Network;
+
+/// <summary>A VPC with one public subnet and no NAT, and the lab's firewall: exactly the lab's ports, from one CIDR.</summary>
+public sealed class LabNetwork : Construct
+{
+    public LabNetwork(Construct scope, string id, LabSettings settings)
+        : base(scope, id)
+    {
+        Vpc = new Vpc(this, "Vpc", new VpcProps
+        {
+            MaxAzs = 1,
+            NatGateways = 0,
+            SubnetConfiguration = [new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC, CidrMask = 24 }],
+        });
+
+        SecurityGroup = new SecurityGroup(this, "LabPorts", new SecurityGroupProps
+        {
+            Vpc = Vpc,
+            Description = "NetLabCloud lab host: ssh and netlab-agent (tcp and udp)",
+            AllowAllOutbound = true,
+        });
+        var from = Peer.Ipv4(settings.AllowedCidr);
+        foreach (var port in LabPorts.Exposed)
+        {
+            SecurityGroup.AddIngressRule(from, port.Protocol == "udp" ? Port.Udp(port.Number) : Port.Tcp(port.Number), port.Purpose);
+        }
+
+        if (settings.AllowedCidr == LabSettings.AnyIPv4)
+        {
+            Annotations.Of(this).AddWarningV2("netlab:open-to-the-internet",
+                "The lab's ports (22, 11211) are open to the whole internet (allowedCidr 0.0.0.0/0). " +
+                "Restrict them to your address: cdk deploy -c allowedCidr=$(curl -s https://checkip.amazonaws.com)/32");
+        }
+    }
+
+    public Vpc Vpc { get; }
+
+    public SecurityGroup SecurityGroup { get; }
+}
