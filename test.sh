@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs the clients the tests drive when missing, then dotnet test.
+# Runs the whole test suite: installs what the tests drive when missing (Debian's classic network clients,
+# the pinned AWS CDK CLI), then dotnet test on the solution, one test project after another.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 scripts/install-tools.sh
+if [[ ! -x node_modules/.bin/cdk ]] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# jsii leaves ~66 MB in $TMPDIR per process that runs the CDK: this run gets its own, removed at the end.
+run_tmp=$(mktemp -d -t netlab-test-XXXXXX)
+log=$(mktemp -t netlab-test-log-XXXXXX)
+trap 'rm -rf "$run_tmp" "$log"' EXIT
+export TMPDIR="$run_tmp"
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+export CDK_DISABLE_VERSION_CHECK=1
+
 status=0
-dotnet test NetLabCloud.sln --nologo "$@" 2>&1 | tee "$log" || status=$?
+dotnet test NetLabCloud.sln --nologo -m:1 "$@" 2>&1 | tee "$log" || status=$?
 
 # One closing line over every test project: "N passed, N failed".
 awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {

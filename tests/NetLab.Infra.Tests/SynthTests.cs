@@ -1,0 +1,62 @@
+using NetLab.Infra.Tests.Support;
+
+namespace NetLab.Infra.Tests;
+
+/// <summary>
+/// The real thing: <c>npx cdk synth</c> from the repository (the pinned CLI, the app in cdk.json, the agent
+/// published for the host's architecture), then the staged asset checked to be that runnable binary.
+/// Each synth gets its own TMPDIR, removed afterwards (jsii leaves ~66 MB there).
+/// </summary>
+public class SynthTests : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("netlab-synth-").FullName;
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    [Theory]
+    [InlineData("x86_64", "linux-x64", (ushort)0x3E)]
+    [InlineData("arm64", "linux-arm64", (ushort)0xB7)]
+    public void Cdk_synth_stages_the_real_agent_binary_for_the_architecture(string arch, string runtimeId, ushort elfMachine)
+    {
+        var root = Shell.RepositoryRoot();
+        Assert.True(File.Exists(Path.Combine(root, "node_modules", ".bin", "cdk")), "the CDK CLI is not installed: ./test.sh runs npm ci");
+        var output = Path.Combine(_work, "cdk.out");
+        var tmp = Directory.CreateDirectory(Path.Combine(_work, "tmp")).FullName;
+        var (code, log) = Shell.Run("npx", ["cdk", "synth", "-q", "-o", output, "-c", $"arch={arch}"], root, new Dictionary<string, string>
+        {
+            ["TMPDIR"] = tmp,
+            ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20",
+            ["CDK_DISABLE_VERSION_CHECK"] = "1",
+        }, timeoutSeconds: 600);
+        Assert.True(code == 0, log);
+
+        var published = new FileInfo(Path.Combine(root, ".build", "agent", runtimeId, "netlab-agent"));
+        Assert.True(published.Exists, $"the agent was not published to {published.FullName}");
+        var staged = new DirectoryInfo(output).GetFiles("asset.*").OrderByDescending(f => f.Length).First();
+        Assert.Equal(published.Length, staged.Length);
+        Assert.True(staged.Length > 20_000_000, $"the staged agent is only {staged.Length} bytes");
+
+        var header = new byte[20];
+        using (var file = staged.OpenRead())
+        {
+            file.ReadExactly(header);
+        }
+
+        Assert.Equal("\u007fELF"u8.ToArray(), header[..4]);
+        Assert.Equal(elfMachine, BitConverter.ToUInt16(header, 18));
+
+        var template = File.ReadAllText(Path.Combine(output, "NetLabCloud.template.json"));
+        Assert.Contains(staged.Name.Replace("asset.", ""), File.ReadAllText(Path.Combine(output, "NetLabCloud.assets.json")));
+        Assert.Contains("netlab-agent", template);
+    }
+
+    [Fact]
+    public void The_staged_x64_agent_runs_and_answers_help()
+    {
+        var root = Shell.RepositoryRoot();
+        var binary = NetLab.Infra.Host.AgentBinary.Publish(root, "linux-x64");
+        var (code, output) = Shell.Run(binary, ["--help"]);
+        Assert.Equal(0, code);
+        Assert.Contains("netlab-agent: the NetLabCloud lab server", output);
+    }
+}
