@@ -9,8 +9,8 @@ namespace NetLab.Infra;
 /// <summary>The whole lab: network, host, and the outputs a student needs. <c>cdk destroy</c> removes all of it.</summary>
 public sealed class LabStack : Stack
 {
-    public const string TagKey = "netlab:lab";
-    public const string TagValue = "NetLabCloud";
+    public const string TagKey = LabTag.Key;
+    public const string TagValue = LabTag.Value;
 
     public LabStack(Construct scope, string id, LabSettings settings, string agentBinary, IStackProps? props = null)
         : base(scope, id, props)

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.Runtime;
+using NetLab.Cli.Cloud;
+using Spectre.Console;
+
+namespace NetLab.Cli.Commands;
+
+/// <summary><c>netlab down</c>: cdk destroy, then proof that no lab host is left.</summary>
+internal static class DownCommand
+{
+    /// <summary>The CDK CLI to run (the repository's pinned one); NETLAB_CDK overrides it.</summary>
+    private static string CdkCommand => Environment.GetEnvironmentVariable("NETLAB_CDK") is { Length: > 0 } cdk ? cdk : "npx cdk";
+
+    public static Command Create(CliIO io)
+    {
+        var cloud = new CloudOptions();
+        var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
+        var json = CommonOptions.Json();
+        var command = new Command("down", """
+            Tear the lab down: runs 'npx cdk destroy' in this repository, then checks with EC2 that no lab host
+            (tagged netlab:lab=NetLabCloud) is left, and says so plainly. Run it from the repository.
+
+            Examples:
+              netlab down
+              netlab down --yes --region eu-west-1
+            """)
+        {
+            yes, json,
+        };
+        cloud.AddTo(command);
+        command.SetAction(async (r, ct) =>
+        {
+            var isJson = r.GetValue(json);
+            var repository = FindRepository(Directory.GetCurrentDirectory());
+            if (repository is null)
+            {
+                return Fail.Write(io, isJson, "run netlab down from the NetLabCloud repository (it runs npx cdk destroy there, next to cdk.json)", ExitCodes.UsageOrConnection);
+            }
+
+            var (regions, regionError) = await cloud.RegionsAsync(r, all: false, ct);
+            if (regionError is not null)
+            {
+                return Fail.Write(io, isJson, regionError, ExitCodes.UsageOrConnection);
+            }
+
+            if (!r.GetValue(yes))
+            {
+                io.Out.Write($"Destroy the NetLabCloud stack in {regions[0]} (the lab host, its network and key pair)? [y/N] ");
+                io.Out.Flush();
+                using var stdin = new StreamReader(io.OpenStdin());
+                var answer = stdin.ReadLine()?.Trim();
+                if (answer is not ("y" or "Y" or "yes"))
+                {
+                    io.Out.WriteLine("Nothing destroyed.");
+                    return ExitCodes.Success;
+                }
+            }
+
+            var destroyed = await DestroyAsync(io, repository, regions[0], isJson, ct);
+            List<LabInstance> left;
+            try
+            {
+                left = await cloud.ListAsync(r, regions, ct);
+            }
+            catch (Exception e) when (e is AmazonClientException or HttpRequestException)
+            {
+                return Fail.Connection(io, isJson, $"cdk destroy {(destroyed ? "finished" : "failed")}, but checking what is left failed: {LabInstances.Explain(e)}");
+            }
+
+            // Instances already shutting down are on their way out; anything else is still there.
+            var remaining = left.Where(i => i.State != "shutting-down").ToList();
+            if (isJson)
+            {
+                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    schema = "netlab.down/1",
+                    destroyed,
+                    left = remaining.Select(i => new { region = i.Region, id = i.Id, state = i.State }),
+                    verdict = remaining.Count == 0 ? "nothing left" : $"{remaining.Count} still there",
+                }, Exercises.Render.Json));
+            }
+            else if (remaining.Count == 0)
+            {
+                io.Console.WriteLine($"Nothing left: no lab host in {regions[0]}. Nothing is costing money.");
+            }
+            else
+            {
+                var running = remaining.Count(i => i.State == "running");
+                io.Console.WriteLine($"NOT clean: {remaining.Count} lab host(s) still there ({running} running): " +
+                    string.Join(", ", remaining.Select(i => $"{i.Id} ({i.State})")) +
+                    ". Check the AWS console, or terminate them: aws ec2 terminate-instances --instance-ids " + string.Join(' ', remaining.Select(i => i.Id)));
+            }
+
+            return remaining.Count == 0 && destroyed ? ExitCodes.Success : ExitCodes.CheckFailed;
+        });
+        return command;
+    }
+
+    private static async Task<bool> DestroyAsync(CliIO io, string repository, string region, bool json, CancellationToken ct)
+    {
+        var parts = CdkCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var info = new ProcessStartInfo(parts[0]) { WorkingDirectory = repository, RedirectStandardOutput = json, RedirectStandardError = json };
+        foreach (var arg in parts.Skip(1).Concat(["destroy", "--force"]))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["AWS_REGION"] = region;
+        info.Environment["CDK_DEFAULT_REGION"] = region;
+        if (!json)
+        {
+            io.Console.WriteLine($"$ {CdkCommand} destroy --force");
+        }
+
+        using var process = Process.Start(info)!;
+        if (json)
+        {
+            _ = process.StandardOutput.ReadToEndAsync(ct);
+            _ = process.StandardError.ReadToEndAsync(ct);
+        }
+
+        await process.WaitForExitAsync(ct);
+        return process.ExitCode == 0;
+    }
+
+    private static string? FindRepository(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "cdk.json")) && File.Exists(Path.Combine(dir.FullName, "NetLabCloud.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+}

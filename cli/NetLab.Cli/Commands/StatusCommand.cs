@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Amazon.Runtime;
+using NetLab.Cli.Cloud;
+using Spectre.Console;
+
+namespace NetLab.Cli.Commands;
+
+/// <summary><c>netlab status</c>: every lab host in AWS, its state, and what it has cost so far.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var cloud = new CloudOptions();
+        var allRegions = new Option<bool>("--all-regions") { Description = "Look in every region (a forgotten lab host can be anywhere)" };
+        var json = CommonOptions.Json();
+        var command = new Command("status", """
+            List every NetLabCloud lab host (EC2 instances tagged netlab:lab=NetLabCloud): its state, type, launch
+            time, uptime and the compute cost since it was launched, from an embedded on-demand price table.
+
+            Examples:
+              netlab status
+              netlab status --region eu-west-1
+              netlab status --all-regions --json
+            """)
+        {
+            allRegions, json,
+        };
+        cloud.AddTo(command);
+        command.SetAction(async (r, ct) =>
+        {
+            var isJson = r.GetValue(json);
+            List<LabInstance> instances;
+            try
+            {
+                var (regions, error) = await cloud.RegionsAsync(r, r.GetValue(allRegions), ct);
+                if (error is not null)
+                {
+                    return Fail.Write(io, isJson, error, ExitCodes.UsageOrConnection);
+                }
+
+                instances = await cloud.ListAsync(r, regions, ct);
+            }
+            catch (Exception e) when (e is AmazonClientException or HttpRequestException)
+            {
+                return Fail.Connection(io, isJson, LabInstances.Explain(e));
+            }
+
+            Render(io, instances, isJson, DateTime.UtcNow);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    internal static void Render(CliIO io, IReadOnlyList<LabInstance> instances, bool json, DateTime now)
+    {
+        var costs = instances.Select(i => PriceTable.CostSoFar(i, now)).ToList();
+        var total = costs.Sum(c => c ?? 0m);
+        if (json)
+        {
+            io.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                schema = "netlab.status/1",
+                instances = instances.Select((i, n) => new
+                {
+                    region = i.Region,
+                    id = i.Id,
+                    state = i.State,
+                    type = i.Type,
+                    launchTime = i.LaunchTime,
+                    uptimeHours = Uptime(i, now) is { } up ? Math.Round(up.TotalHours, 2) : (double?)null,
+                    publicIp = i.PublicIp,
+                    pricePerHour = PriceTable.HourlyPrice(i.Type),
+                    costSoFar = costs[n],
+                }),
+                totalCostSoFar = total,
+                currency = "USD",
+            }, Exercises.Render.Json));
+            return;
+        }
+
+        if (instances.Count == 0)
+        {
+            io.Console.WriteLine("No lab hosts: nothing is running, nothing is costing money.");
+            return;
+        }
+
+        var table = new Table().AddColumns("region", "instance", "state", "type", "launched (UTC)", "uptime", "public IP", "$/hour", "cost so far");
+        for (var n = 0; n < instances.Count; n++)
+        {
+            var i = instances[n];
+            table.AddRow(i.Region, i.Id, i.State, i.Type, i.LaunchTime?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
+                Uptime(i, now) is { } up ? $"{(int)up.TotalHours}h{up.Minutes:00}m" : "-", i.PublicIp ?? "-",
+                PriceTable.HourlyPrice(i.Type) is { } p ? $"${p:0.0000}" : "?", costs[n] is { } c ? $"${c:0.00}" : "? (type not in the price table)");
+        }
+
+        io.Console.Write(table);
+        var running = instances.Count(i => i.State == "running");
+        io.Console.WriteLine($"{instances.Count} lab host(s), {running} running; compute so far ${total:0.00}. Stop paying: netlab down");
+    }
+
+    private static TimeSpan? Uptime(LabInstance i, DateTime now) =>
+        i.State == "running" && i.LaunchTime is { } launched ? now - launched : null;
+}
