@@ -20,7 +20,7 @@ public static class AgentCommand
     {
         Description = "Address to listen on (0.0.0.0 = every IPv4 interface, :: = IPv4 and IPv6, 127.0.0.1 = this machine only)",
         DefaultValueFactory = _ => IPAddress.Any,
-        CustomParser = r => IPAddress.TryParse(r.Tokens[0].Value, out var ip) ? ip : Fail<IPAddress>(r, $"--bind: '{r.Tokens[0].Value}' is not an IP address"),
+        CustomParser = r => IPAddress.TryParse(r.Tokens[0].Value, out var ip) ? ip : OptionParsers.Fail<IPAddress>(r, $"--bind: '{r.Tokens[0].Value}' is not an IP address"),
     };
 
     private static readonly Option<string> DataDir = new("--data-dir")
@@ -29,8 +29,8 @@ public static class AgentCommand
         DefaultValueFactory = _ => AgentOptions.DefaultDataDir(),
     };
 
-    private static readonly Option<TimeSpan> SniffTimeout = DurationOption("--sniff-timeout", "How long a silent connection waits before it becomes a text session", "300ms");
-    private static readonly Option<TimeSpan> IdleTimeout = DurationOption("--idle-timeout", "Close text sessions idle this long", "10m");
+    private static readonly Option<TimeSpan> SniffTimeout = OptionParsers.Duration("--sniff-timeout", "How long a silent connection waits before it becomes a text session", "300ms");
+    private static readonly Option<TimeSpan> IdleTimeout = OptionParsers.Duration("--idle-timeout", "Close text sessions idle this long", "10m");
     private static readonly Option<int> MaxConnections = CountOption("--max-connections", "Open connections in total", new AgentLimits().MaxConnections);
     private static readonly Option<int> MaxPerAddress = CountOption("--max-connections-per-address", "Open connections from one client address", new AgentLimits().MaxConnectionsPerAddress);
     private static readonly Option<int> MaxLine = CountOption("--max-line", "Longest text-session line, in bytes", new AgentLimits().MaxLineBytes);
@@ -95,21 +95,6 @@ public static class AgentCommand
         _ => null,
     };
 
-    private static T Fail<T>(ArgumentResult r, string message)
-    {
-        r.AddError(message);
-        return default!;
-    }
-
-    private static Option<TimeSpan> DurationOption(string name, string description, string fallback) => new(name)
-    {
-        Description = $"{description} (e.g. 300ms, 2s, 10m; default {fallback})",
-        DefaultValueFactory = _ => Durations.TryParse(fallback, out var d) ? d : default,
-        CustomParser = r => Durations.TryParse(r.Tokens[0].Value, out var d) && d > TimeSpan.Zero
-            ? d
-            : Fail<TimeSpan>(r, $"{name}: '{r.Tokens[0].Value}' is not a duration such as 300ms, 2s or 10m"),
-    };
-
     private static Option<int> CountOption(string name, string description, int fallback) => new(name)
     {
         Description = $"{description} (default {fallback})",
@@ -123,6 +108,6 @@ public static class AgentCommand
         DefaultValueFactory = _ => ByteSize.TryParse(fallback, out var n) ? n : 0,
         CustomParser = r => ByteSize.TryParse(r.Tokens[0].Value, out var n) && n > 0
             ? n
-            : Fail<long>(r, $"{name}: '{r.Tokens[0].Value}' is not a size such as 500M or 2G"),
+            : OptionParsers.Fail<long>(r, $"{name}: '{r.Tokens[0].Value}' is not a size such as 500M or 2G"),
     };
 }

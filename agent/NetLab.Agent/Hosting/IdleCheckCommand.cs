@@ -15,12 +15,8 @@ public static class IdleCheckCommand
 
     public static Command Create()
     {
-        var ttl = new Option<TimeSpan>("--ttl")
-        {
-            Description = "Stop after this long without a lab connection (e.g. 60m; 0 turns it off)",
-            Required = true,
-            CustomParser = r => Durations.TryParse(r.Tokens[0].Value, out var d) || r.Tokens[0].Value == "0" ? d : Fail(r),
-        };
+        var ttl = OptionParsers.Duration("--ttl", "Stop after this long without a lab connection (e.g. 60m; 0s turns it off)", allowZero: true);
+        ttl.Required = true;
         var port = new Option<int>("--port", "-p") { Description = "The agent's port on 127.0.0.1", DefaultValueFactory = _ => LabPorts.Agent };
         var command = new Command("idle-check", "Exit 3 when the host has had no lab connection for --ttl (the lab host's timer then stops it), else 0")
         {
@@ -48,11 +44,5 @@ public static class IdleCheckCommand
         {
             return null;
         }
-    }
-
-    private static TimeSpan Fail(System.CommandLine.Parsing.ArgumentResult r)
-    {
-        r.AddError($"--ttl: '{r.Tokens[0].Value}' is not a duration such as 60m");
-        return default;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using NetLab.Agent.Hosting;
 using NetLab.Cli.Exercises;
 using NetLab.Cli.Lab;
 
@@ -15,7 +16,7 @@ internal static class HttpCommand
             Description = "http:// or https:// URL",
             CustomParser = r => Uri.TryCreate(r.Tokens[0].Value, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https")
                 ? u
-                : ParseError<Uri>(r, $"'{r.Tokens[0].Value}' is not an http:// or https:// URL"),
+                : OptionParsers.Fail<Uri>(r, $"'{r.Tokens[0].Value}' is not an http:// or https:// URL"),
         };
         var raw = new Option<bool>("--raw") { Description = "Show the request sent and the whole response, headers included (for https: the certificate first)" };
         var json = CommonOptions.Json();
@@ -100,11 +101,5 @@ internal static class HttpCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static T ParseError<T>(System.CommandLine.Parsing.ArgumentResult r, string message)
-    {
-        r.AddError(message);
-        return default!;
     }
 }

@@ -21,11 +21,7 @@ internal static class NcCommand
         var crlf = new Option<bool>("--crlf", "-C") { Description = "Send line endings as CRLF (what telnet and HTTP expect)" };
         var keepOpen = new Option<bool>("--keep-open", "-k") { Description = "With -l: accept another connection after each one ends" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Say on stderr what happens (listening, connected, TLS)" };
-        var wait = new Option<TimeSpan>("--wait", "-w")
-        {
-            Description = "Connect timeout, and with -u how long to wait for replies after stdin ends (default 10s / 1s)",
-            CustomParser = r => Durations.TryParse(r.Tokens[0].Value, out var d) ? d : Fail<TimeSpan>(r, $"--wait: '{r.Tokens[0].Value}' is not a duration such as 2s"),
-        };
+        var wait = OptionParsers.Duration("--wait", "Connect timeout, and with -u how long to wait for replies after stdin ends (default 10s / 1s)", fallback: null, allowZero: false, "-w");
         var json = new Option<bool>("--json") { Description = "At the end, print a JSON summary (bytes sent and received) on stderr; stdout stays the data" };
         var command = new Command("nc", """
             A netcat for machines without one (Windows, a bare Mac). It connects, or listens with -l, and copies
@@ -110,11 +106,5 @@ internal static class NcCommand
             return code;
         });
         return command;
-    }
-
-    private static T Fail<T>(System.CommandLine.Parsing.ArgumentResult r, string message)
-    {
-        r.AddError(message);
-        return default!;
     }
 }
