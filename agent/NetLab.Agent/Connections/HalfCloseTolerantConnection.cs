@@ -10,11 +10,12 @@ namespace NetLab.Agent.Connections;
 /// <c>ConnectionClosed</c> on the client's FIN, and Kestrel then aborts the response
 /// in flight (dotnet/aspnetcore#13188). A client may half-close right after its request (RFC 9293 §3.6;
 /// <c>printf 'GET / ...' | nc -q1</c>) and must still get its answer. Kestrel still learns of the FIN
-/// through the input pipe's completion, and of a reset through the pipes' errors.
+/// through the input pipe's completion (see <see cref="HalfCloseInput"/>), and of a reset through the pipes' errors.
 /// </summary>
 internal sealed class HalfCloseTolerantConnection(ConnectionContext inner) : ConnectionContext
 {
     private readonly CancellationTokenSource _closed = new();
+    private IDuplexPipe _transport = new HalfCloseTransport(new HalfCloseInput(inner.Transport.Input), inner.Transport.Output);
 
     public override string ConnectionId { get => inner.ConnectionId; set => inner.ConnectionId = value; }
 
@@ -22,7 +23,7 @@ internal sealed class HalfCloseTolerantConnection(ConnectionContext inner) : Con
 
     public override IDictionary<object, object?> Items { get => inner.Items; set => inner.Items = value; }
 
-    public override IDuplexPipe Transport { get => inner.Transport; set => inner.Transport = value; }
+    public override IDuplexPipe Transport { get => _transport; set => _transport = value; }
 
     public override EndPoint? LocalEndPoint { get => inner.LocalEndPoint; set => inner.LocalEndPoint = value; }
 
@@ -49,4 +50,6 @@ internal sealed class HalfCloseTolerantConnection(ConnectionContext inner) : Con
         await using var tolerant = new HalfCloseTolerantConnection(connection);
         await http(tolerant);
     }
+
+    private sealed record HalfCloseTransport(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 }

@@ -17,6 +17,25 @@ public class RawHttpTests(AgentFixture fixture) : IClassFixture<AgentFixture>
     }
 
     [Fact]
+    public async Task A_PUT_whose_body_and_FIN_arrive_together_is_stored_and_answered()
+    {
+        // Kestrel alone resets this (a completed read holding the rest of the body is "unexpected end").
+        var nc = await Tool.ShellAsync(
+            $"printf 'PUT /files/halfclosed HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 11\\r\\n\\r\\nhello world' | nc -N 127.0.0.1 {Agent.Port}");
+        Assert.StartsWith("HTTP/1.1 201 Created\r\n", nc.Stdout);
+        Assert.Equal("hello world", await File.ReadAllTextAsync(Path.Combine(Agent.FilesDir, "halfclosed")));
+    }
+
+    [Fact]
+    public async Task Pipelined_requests_before_a_FIN_all_get_answers()
+    {
+        var nc = await Tool.ShellAsync(
+            $"printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET /index/Adam HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | nc -N 127.0.0.1 {Agent.Port}");
+        Assert.Equal(2, nc.Stdout.Split("HTTP/1.1 200 OK").Length - 1);
+        Assert.Contains("Hello, Adam!", nc.Stdout);
+    }
+
+    [Fact]
     public async Task Ncat_half_closes_after_a_request_and_still_gets_the_answer()
     {
         var ncat = await Tool.ShellAsync($"printf 'GET /index/Adam HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | ncat 127.0.0.1 {Agent.Port}");
