@@ -30,9 +30,9 @@ build() {
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-wait_port() { # port [seconds]
+wait_port() { # port [seconds]: waits for a listener without connecting (ncat -l, socat, iperf3 -1 take one client)
   local deadline=$((SECONDS + ${2:-20}))
-  until (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; do
+  until ss -ltnH "sport = :$1" | grep -q .; do
     [[ $SECONDS -lt $deadline ]] || { echo "nothing listened on $1" >&2; return 1; }
     sleep 0.05
   done
@@ -49,15 +49,15 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan" } else if (NR % 2) { print v[(NR + 1) / 2] } else { print (v[NR / 2] + v[NR / 2 + 1]) / 2 } }'; }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "nan"; else printf "%.2f", a / b }'; }
 
 record() { # key value: print, and keep for bench/all
   printf '%-44s %s\n' "$1" "$2"
-  [[ -z "$RESULTS" ]] || printf '%s=%s\n' "$1" "$2" >> "$RESULTS"
+  [[ -z "$RESULTS" ]] || printf '%s\t%s\n' "$1" "$2" >> "$RESULTS"
 }
 
 goal() { # name value op target: PASS/MISS line
   local verdict
-  verdict=$(awk -v v="$2" -v t="$4" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "met" : "MISSED" }')
+  verdict=$(awk -v v="$2" -v t="$4" -v op="$3" 'BEGIN { if (v == "" || v == "nan") { print "MISSED (no figure)"; exit } ok = (op == ">=") ? v + 0 >= t : v + 0 <= t; print ok ? "met" : "MISSED" }')
   record "goal: $1 ($3 $4)" "$2 $verdict"
 }
