@@ -12,21 +12,15 @@ internal sealed class LineClient : IAsyncDisposable
     private int _start;
     private int _end;
 
-    public LineClient(Stream stream, Socket? socket = null)
-    {
-        Stream = stream;
-        Socket = socket;
-    }
+    public LineClient(Stream stream) => Stream = stream;
 
     public Stream Stream { get; }
-
-    public Socket? Socket { get; }
 
     /// <summary>Connects over plain TCP.</summary>
     public static async Task<LineClient> ConnectAsync(string host, int port, CancellationToken ct)
     {
         var socket = await Net.ConnectAsync(host, port, ct);
-        return new LineClient(new NetworkStream(socket, ownsSocket: true), socket);
+        return new LineClient(new NetworkStream(socket, ownsSocket: true));
     }
 
     /// <summary>Reads the two banner lines and checks the first is the tutorial's "Successfully Connected".</summary>
