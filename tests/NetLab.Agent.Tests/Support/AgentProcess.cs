@@ -14,9 +14,17 @@ public static partial class AgentProcess
     public static async Task<(Tool Agent, int Port)> StartOnLoopbackAsync(string dataDir, params string[] extra)
     {
         var agent = Start(["--bind", "127.0.0.1", "--port", "0", "--data-dir", dataDir, .. extra]);
-        await agent.WaitForOutputAsync("Ready.", timeoutSeconds: 30);
-        var port = int.Parse(Listening().Match(agent.Stdout).Groups[1].Value);
-        return (agent, port);
+        try
+        {
+            await agent.WaitForOutputAsync("Ready.", timeoutSeconds: 30);
+            var port = int.Parse(Listening().Match(agent.Stdout).Groups[1].Value);
+            return (agent, port);
+        }
+        catch
+        {
+            await agent.DisposeAsync(); // never leave an agent running behind a failed test
+            throw;
+        }
     }
 
     [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
