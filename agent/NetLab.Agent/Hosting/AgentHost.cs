@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,9 @@ public sealed class AgentHost : IAsyncDisposable
     public string Fingerprint => Lab.Certificate.Fingerprint;
 
     public LabServices Lab { get; }
+
+    /// <summary>The agent's services (for tests: which pools and factories Kestrel was given).</summary>
+    internal IServiceProvider Services => _app.Services;
 
     /// <summary>Starts an agent and returns once it accepts connections.</summary>
     public static async Task<AgentHost> StartAsync(AgentOptions options, CancellationToken cancellationToken = default)
@@ -99,6 +103,8 @@ public sealed class AgentHost : IAsyncDisposable
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
 
+        // Kestrel's pools, with 1 MiB blocks: bulk transfers receive in 1 MiB reads, not 4 KiB ones.
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockPoolFactory>();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(certificate);
         builder.Services.AddSingleton(new FileStore(options.DataDir, options.Limits));
@@ -121,6 +127,7 @@ public sealed class AgentHost : IAsyncDisposable
                 listen.Use(next => new ConnectionLimitMiddleware(next, lab.Connections, lab.Limits).OnConnectionAsync);
                 listen.Use(next => new ArmedTransferMiddleware(next, lab.Arming, lab.Files, lab.Logger).OnConnectionAsync);
                 listen.Use(next => new SniffMiddleware(next, handoff, lab, insideTls: false).OnConnectionAsync);
+                listen.Use(next => new TlsMemoryPool(next).OnConnectionAsync);
                 listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = lab.Certificate.Certificate });
                 listen.Use(next =>
                 {
