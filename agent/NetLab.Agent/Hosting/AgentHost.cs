@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -128,7 +130,14 @@ public sealed class AgentHost : IAsyncDisposable
                 listen.Use(next => new ArmedTransferMiddleware(next, lab.Arming, lab.Files, lab.Logger).OnConnectionAsync);
                 listen.Use(next => new SniffMiddleware(next, handoff, lab, insideTls: false).OnConnectionAsync);
                 listen.Use(next => new TlsMemoryPool(next).OnConnectionAsync);
-                listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = lab.Certificate.Certificate });
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = async _ => new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = await lab.Certificate.ServerContext,
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    },
+                });
                 listen.Use(next =>
                 {
                     // The last middleware: its next is Kestrel's HTTP delegate.
