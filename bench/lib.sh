@@ -8,6 +8,7 @@ PY=/usr/bin/python3                      # Debian's, where python3-flask lives
 ROUNDS=${ROUNDS:-3}
 RESULTS=${RESULTS:-}                     # bench/all sets this: every figure is also appended there
 WORK=$(mktemp -d -t netlab-bench-XXXXXX)
+export SEND_FILE="$WORK/zeros"           # tools.py send's 1 MiB page-cached source
 PIDS=()
 
 cleanup() {
