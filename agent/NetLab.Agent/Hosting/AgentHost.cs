@@ -105,8 +105,8 @@ public sealed class AgentHost : IAsyncDisposable
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
 
-        // Kestrel's pools, with 1 MiB blocks: bulk transfers receive in 1 MiB reads, not 4 KiB ones.
-        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockPoolFactory>();
+        // Kestrel's pools start with 1 MiB blocks: bulk transfers receive in 1 MiB reads, not 4 KiB ones.
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, AgentMemoryPoolFactory>();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(certificate);
         builder.Services.AddSingleton(new FileStore(options.DataDir, options.Limits));

@@ -13,11 +13,50 @@ public class BlockMemoryPoolTests
     [Fact]
     public void Blocks_have_the_pool_size_and_a_larger_request_is_refused()
     {
-        using var pool = new BlockMemoryPool(BlockMemoryPool.LargeBlock, maxRetained: 4);
+        using var pool = new BlockMemoryPool(1024 * 1024, maxRetained: 4);
         using var block = pool.Rent(100);
         Assert.Equal(1024 * 1024, block.Memory.Length);
         Assert.Equal(1024 * 1024, pool.MaxBufferSize);
-        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(BlockMemoryPool.LargeBlock + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(1024 * 1024 + 1));
+    }
+
+    [Fact]
+    public void Past_max_live_the_pool_says_no_and_rent_hands_out_a_block_it_does_not_keep()
+    {
+        using var pool = new BlockMemoryPool(4096, maxRetained: 2, maxLive: 2);
+        Assert.True(pool.TryRent(-1, out var a));
+        Assert.True(pool.TryRent(-1, out var b));
+        Assert.False(pool.TryRent(-1, out _));
+        var extra = pool.Rent();
+        Assert.Equal(4096, extra.Memory.Length);
+        extra.Dispose();
+        Assert.Equal(0, pool.FreeCount);
+        a.Dispose();
+        b.Dispose();
+        Assert.Equal(2, pool.FreeCount);
+        Assert.True(pool.TryRent(-1, out _));
+    }
+
+    [Fact]
+    public void The_agent_pool_gives_32_large_blocks_then_small_ones_and_large_when_asked_for_more_than_small()
+    {
+        using var pool = new AgentMemoryPool();
+        var large = Enumerable.Range(0, AgentMemoryPool.MaxLargeBlocks).Select(_ => pool.Rent(2048)).ToList();
+        Assert.All(large, b => Assert.Equal(AgentMemoryPool.LargeBlock, b.Memory.Length));
+        using (var small = pool.Rent(2048))
+        {
+            Assert.Equal(4096, small.Memory.Length);
+        }
+
+        using (var big = pool.Rent(100_000))
+        {
+            Assert.Equal(AgentMemoryPool.LargeBlock, big.Memory.Length);
+        }
+
+        large.ForEach(b => b.Dispose());
+        Assert.Equal(AgentMemoryPool.MaxLargeBlocks, pool.Large.FreeCount);
+        Assert.Equal(1, pool.Small.FreeCount);
+        Assert.Equal(AgentMemoryPool.LargeBlock, pool.Rent(2048).Memory.Length);
     }
 
     [Fact]
@@ -60,10 +99,10 @@ public class BlockMemoryPoolTests
     [Fact]
     public void A_pipe_on_the_pool_receives_a_megabyte_in_one_buffer()
     {
-        using var pool = new BlockMemoryPool(BlockMemoryPool.LargeBlock, maxRetained: 4);
+        using var pool = new AgentMemoryPool();
         var pipe = new Pipe(new PipeOptions(pool, minimumSegmentSize: 4096));
         // What Kestrel's socket transport does before each receive: ask for a little, get the whole block.
-        Assert.Equal(BlockMemoryPool.LargeBlock, pipe.Writer.GetMemory(2048).Length);
+        Assert.Equal(AgentMemoryPool.LargeBlock, pipe.Writer.GetMemory(2048).Length);
     }
 
     [Fact]
@@ -80,12 +119,12 @@ public class BlockMemoryPoolTests
     }
 
     [Fact]
-    public async Task The_agent_gives_kestrel_the_large_block_pool()
+    public async Task The_agent_gives_kestrel_its_own_pool()
     {
         await using var agent = await TestAgent.StartAsync();
         var factory = agent.Host.Services.GetRequiredService<IMemoryPoolFactory<byte>>();
-        Assert.IsType<LargeBlockPoolFactory>(factory);
+        Assert.IsType<AgentMemoryPoolFactory>(factory);
         using var pool = factory.Create();
-        Assert.Equal(BlockMemoryPool.LargeBlock, pool.MaxBufferSize);
+        Assert.Equal(AgentMemoryPool.LargeBlock, pool.MaxBufferSize);
     }
 }
