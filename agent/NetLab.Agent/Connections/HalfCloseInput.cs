@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace NetLab.Agent.Connections;
 
@@ -14,8 +15,15 @@ internal sealed class HalfCloseInput(PipeReader inner) : PipeReader
     private bool _hidCompletion;
     private bool _examinedAll;
 
-    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
-        Adjust(await inner.ReadAsync(cancellationToken));
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        // Once per HTTP request: no state machine when the data is already there, a pooled one when it is not.
+        var read = inner.ReadAsync(cancellationToken);
+        return read.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Adjust(read.Result)) : AdjustLater(read);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadResult> AdjustLater(ValueTask<ReadResult> read) => Adjust(await read);
 
     public override bool TryRead(out ReadResult result)
     {
