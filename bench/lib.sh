@@ -41,7 +41,8 @@ wait_port() { # port [seconds]: waits for a listener without connecting (ncat -l
 
 start_agent() { # port [extra agent options...]; sets AGENT_PID
   local port=$1; shift
-  DOTNET_gcServer=0 dotnet "$AGENT_DLL" --bind 127.0.0.1 --port "$port" --data-dir "$WORK/agent-$port" "$@" >"$WORK/agent-$port.log" 2>&1 &
+  # The GC settings of the agent's systemd unit (infra/NetLab.Infra/Host/SystemdUnits.cs).
+  DOTNET_gcServer=0 DOTNET_GCgen0size=0x200000 dotnet "$AGENT_DLL" --bind 127.0.0.1 --port "$port" --data-dir "$WORK/agent-$port" "$@" >"$WORK/agent-$port.log" 2>&1 &
   AGENT_PID=$!; PIDS+=("$AGENT_PID")
   wait_port "$port"
 }

@@ -101,6 +101,7 @@ public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<Def
         {
             "User=netlab", "ProtectSystem=strict", "ProtectHome=yes", "NoNewPrivileges=yes", "PrivateTmp=yes",
             "StateDirectory=netlab-agent", "Restart=always", "CapabilityBoundingSet=",
+            "Environment=DOTNET_GCgen0size=0x200000",
         })
         {
             Assert.Contains(line, init);
