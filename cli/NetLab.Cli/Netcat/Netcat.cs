@@ -86,7 +86,7 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
             {
                 var certificate = AgentCertificate.CreateEphemeral();
                 Verbose($"TLS certificate SHA-256 {certificate.Fingerprint}");
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate.Certificate }, ct);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = await certificate.ServerContext }, ct);
             }
             else
             {
