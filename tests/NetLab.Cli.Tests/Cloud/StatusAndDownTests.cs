@@ -51,7 +51,7 @@ public class StatusAndDownTests : IAsyncLifetime
     {
         _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0abc", "running", "t3.micro", DateTime.UtcNow.AddHours(-10)));
         var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         Assert.Contains("i-0abc", run.Out);
         Assert.Contains("$0.0104", run.Out);
         Assert.Contains("1 lab host(s), 1 running; compute so far $0.10", run.Out);
@@ -61,7 +61,7 @@ public class StatusAndDownTests : IAsyncLifetime
     public async Task Status_with_nothing_says_nothing_costs_money()
     {
         var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         Assert.Contains("No lab hosts: nothing is running, nothing is costing money.", run.Out);
     }
 
@@ -71,7 +71,7 @@ public class StatusAndDownTests : IAsyncLifetime
         _ec2.Regions.AddRange(["eu-west-1", "ap-southeast-2"]);
         _ec2.Instances.Add(new FakeInstance("eu-west-1", "i-0forgotten", "running", "t4g.micro", DateTime.UtcNow.AddHours(-30)));
         var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--all-regions", "--endpoint-url", _ec2.Url, "--json");
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         var instance = Assert.Single(run.Json.GetProperty("instances").EnumerateArray());
         Assert.Equal("eu-west-1", instance.GetProperty("region").GetString());
         Assert.Equal(["ap-southeast-2", "eu-west-1", "us-east-1"], _ec2.Requests.Where(r => r.Form["Action"] == "DescribeInstances").Select(r => r.Region).Order());
@@ -91,7 +91,7 @@ public class StatusAndDownTests : IAsyncLifetime
         _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0one", "running", "t3.micro", DateTime.UtcNow.AddHours(-1)));
         _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0two", "running", "t3.micro", DateTime.UtcNow.AddHours(-1)));
         var run = await Netlab.RunAsync("down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
-        Assert.Equal(1, run.ExitCode);
+        run.AssertExit(1);
         Assert.Contains("NOT clean: 2 lab host(s) still there (2 running): i-0one (running), i-0two (running)", run.Out);
         Assert.Contains("aws ec2 terminate-instances --instance-ids i-0one i-0two", run.Out);
 
@@ -103,7 +103,7 @@ public class StatusAndDownTests : IAsyncLifetime
     public async Task Down_without_yes_asks_and_an_empty_answer_destroys_nothing()
     {
         var run = await Netlab.RunAsync("down", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         Assert.Contains("Destroy the NetLabCloud stack in us-east-1", run.Out);
         Assert.Contains("Nothing destroyed.", run.Out);
         Assert.Empty(_ec2.Requests);

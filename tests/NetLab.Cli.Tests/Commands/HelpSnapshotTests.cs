@@ -24,7 +24,7 @@ public class HelpSnapshotTests
     {
         string[] args = command.Length == 0 ? ["--help"] : [command, "--help"];
         var run = await Netlab.RunAsync(args);
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         Assert.Contains("Examples:", run.Out);
 
         var path = Path.Combine(SnapshotDir(), $"help-{(command.Length == 0 ? "netlab" : command)}.txt");
@@ -41,11 +41,11 @@ public class HelpSnapshotTests
     public async Task Unknown_commands_and_options_exit_2_pointing_at_help()
     {
         var run = await Netlab.RunAsync("frobnicate");
-        Assert.Equal(2, run.ExitCode);
+        run.AssertExit(2);
         Assert.Contains("netlab --help", run.Error);
 
         var only = await Netlab.RunAsync("lab", "--only", "tcp,nonsense");
-        Assert.Equal(2, only.ExitCode);
+        only.AssertExit(2);
         Assert.Contains("--only: unknown exercise 'nonsense'", only.Error);
     }
 

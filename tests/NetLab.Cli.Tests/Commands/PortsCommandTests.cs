@@ -15,7 +15,7 @@ public class PortsCommandTests : IDisposable
     {
         var run = await Netlab.RunAsync("ports", _network.PeerAddress, "--ports",
             $"{TestNetwork.OpenPort},{TestNetwork.ClosedPort},{TestNetwork.FilteredPort}", "--timeout", "1", "--json");
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         var states = run.Json.GetProperty("ports").EnumerateArray()
             .ToDictionary(p => p.GetProperty("port").GetInt32(), p => p.GetProperty("state").GetString());
         Assert.Equal("open", states[TestNetwork.OpenPort]);
@@ -27,7 +27,7 @@ public class PortsCommandTests : IDisposable
     public async Task Ports_prints_a_table_with_service_names()
     {
         var run = await Netlab.RunAsync("ports", _network.PeerAddress, "--ports", $"{TestNetwork.OpenPort},22", "--timeout", "1");
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         Assert.Matches(@"8080/tcp\s*│\s*open\s*│\s*http-alt", run.Out);
         Assert.Matches(@"22/tcp\s*│\s*closed\s*│\s*ssh", run.Out);
     }
@@ -39,7 +39,7 @@ public class PortsCommandTests : IDisposable
         // machine runs no sshd on that address: the exercise must say 22 is not open.
         await using var agent = await TestAgent.StartAsync();
         var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", agent.Port.ToString(), "--only", "ports", "--json");
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
 
         await using (var remoteAgent = await TestAgent.StartAsync(bind: System.Net.IPAddress.Parse(_network.HostAddress)))
         {

@@ -16,7 +16,7 @@ public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture
     public async Task Info_lists_hostname_interfaces_gateway_and_dns_and_resolves()
     {
         var run = await Netlab.RunAsync("info", "--resolve", "localhost", "--json");
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         var json = run.Json;
         Assert.Equal("netlab.info/1", json.GetProperty("schema").GetString());
         Assert.Equal(System.Net.Dns.GetHostName(), json.GetProperty("hostname").GetString());
@@ -34,7 +34,7 @@ public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture
     public async Task Info_with_a_name_that_does_not_resolve_says_so()
     {
         var run = await Netlab.RunAsync("info", "--resolve", "no-such-host.invalid");
-        Assert.Equal(2, run.ExitCode);
+        run.AssertExit(2);
         Assert.Contains("cannot resolve no-such-host.invalid", run.Out);
     }
 
@@ -42,7 +42,7 @@ public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture
     public async Task Http_prints_the_body_and_raw_shows_both_sides()
     {
         var body = await Netlab.RunAsync("http", $"{Agent.HttpUrl}/index/Adam");
-        Assert.Equal(0, body.ExitCode);
+        body.AssertExit(0);
         Assert.Contains("<h1>Hello, Adam!</h1>", body.Out);
 
         var raw = await Netlab.RunAsync("http", $"{Agent.HttpUrl}/redirect", "--raw");
@@ -56,7 +56,7 @@ public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture
     public async Task Https_raw_shows_the_certificate_first()
     {
         var raw = await Netlab.RunAsync("http", $"{Agent.HttpsUrl}/data?format=csv", "--raw");
-        Assert.Equal(0, raw.ExitCode);
+        raw.AssertExit(0);
         Assert.StartsWith($"* TLS TLS 1.3", raw.Out);
         Assert.Contains(Agent.Host.Fingerprint, raw.Out.Split('\n')[0]);
         Assert.Contains("22,tcp,ssh", raw.Out);
@@ -70,11 +70,11 @@ public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture
     public async Task Http_to_a_non_http_peer_or_a_bad_url_is_explained()
     {
         var bad = await Netlab.RunAsync("http", "ftp://example.invalid/");
-        Assert.Equal(2, bad.ExitCode);
+        bad.AssertExit(2);
         Assert.Contains("is not an http:// or https:// URL", bad.Error);
 
         var refused = await Netlab.RunAsync("http", $"http://127.0.0.1:{Netlab.FreePort()}/");
-        Assert.Equal(2, refused.ExitCode);
+        refused.AssertExit(2);
         Assert.Contains("Connection refused", refused.Error);
     }
 
@@ -82,7 +82,7 @@ public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture
     public async Task Tls_shows_the_handshake_and_pins_on_first_use()
     {
         var first = await Netlab.RunAsync("tls", $"127.0.0.1:{Agent.Port}", "--known-hosts", _pins);
-        Assert.Equal(0, first.ExitCode);
+        first.AssertExit(0);
         Assert.Contains("version      TLS 1.3", first.Out);
         Assert.Contains("ALPN         h2", first.Out);
         Assert.Contains("(self-signed)", first.Out);
@@ -100,7 +100,7 @@ public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture
         var stale = string.Join(':', Enumerable.Repeat("CD", 32));
         await File.WriteAllTextAsync(_pins, $"127.0.0.1:{Agent.Port} {stale}\n");
         var run = await Netlab.RunAsync("tls", $"127.0.0.1:{Agent.Port}", "--known-hosts", _pins);
-        Assert.Equal(1, run.ExitCode);
+        run.AssertExit(1);
         Assert.Contains("certificate changed!", run.Error);
         Assert.Contains(stale, run.Error);
         Assert.Contains(Agent.Host.Fingerprint, run.Error);

@@ -49,7 +49,7 @@ public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
     public async Task Plain_text_output_shows_pass_figures_lessons_and_commands()
     {
         var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "tcp,http", "--known-hosts", _pins);
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         Assert.Contains("PASS [1/2] tcp: TCP connection and banner", run.Out);
         Assert.Contains("handshake: ", run.Out);
         Assert.Contains("what it shows: HTTP is text over TCP", run.Out);
@@ -63,7 +63,7 @@ public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
     {
         using var echo = EchoServer.Start();
         var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", echo.Port.ToString(), "--only", "http", "--json");
-        Assert.Equal(1, run.ExitCode);
+        run.AssertExit(1);
         var exercise = Assert.Single(run.Json.GetProperty("exercises").EnumerateArray());
         Assert.False(exercise.GetProperty("passed").GetBoolean());
         Assert.Equal("an HTTP/1.1 status line such as \"HTTP/1.1 200 OK\"", exercise.GetProperty("expected").GetString());
@@ -78,18 +78,18 @@ public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
         await File.WriteAllTextAsync(_pins, $"{endpoint} {stale}\n");
 
         var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "tls", "--known-hosts", _pins);
-        Assert.Equal(1, run.ExitCode);
+        run.AssertExit(1);
         Assert.Contains("FAIL [1/1] tls", run.Out);
         Assert.Contains(stale, run.Out);
         Assert.Contains(Agent.Host.Fingerprint, run.Out);
         Assert.Contains("--trust-new-cert", run.Out);
 
         var trusted = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "tls", "--known-hosts", _pins, "--trust-new-cert");
-        Assert.Equal(0, trusted.ExitCode);
+        trusted.AssertExit(0);
         Assert.Contains($"{endpoint} {Agent.Host.Fingerprint}", await File.ReadAllTextAsync(_pins));
 
         var again = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "tls", "--known-hosts", _pins);
-        Assert.Equal(0, again.ExitCode);
+        again.AssertExit(0);
         Assert.Contains("pin: matches the pinned fingerprint", again.Out);
     }
 
@@ -98,12 +98,12 @@ public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
     {
         var port = Netlab.FreePort();
         var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", port.ToString());
-        Assert.Equal(2, run.ExitCode);
+        run.AssertExit(2);
         Assert.Contains($"cannot reach 127.0.0.1:{port}", run.Error);
         Assert.Contains("Is netlab-agent running there", run.Error);
 
         var json = await Netlab.RunAsync("connect", "127.0.0.1", "--port", port.ToString(), "--json");
-        Assert.Equal(2, json.ExitCode);
+        json.AssertExit(2);
         Assert.Equal("netlab.error/1", json.Json.GetProperty("schema").GetString());
     }
 
@@ -112,7 +112,7 @@ public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
     {
         var report = Path.Combine(Path.GetDirectoryName(_pins)!, "report.md");
         var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "chatter,udp", "--report", report, "--known-hosts", _pins);
-        Assert.Equal(0, run.ExitCode);
+        run.AssertExit(0);
         var md = await File.ReadAllTextAsync(report);
         Assert.StartsWith($"# netlab report: 127.0.0.1:{Agent.Port}", md);
         Assert.Contains("| chatter | PASS |", md);

@@ -7,6 +7,10 @@ namespace NetLab.Cli.Tests.Support;
 public sealed record NetlabRun(int ExitCode, string Out, string Error)
 {
     public JsonElement Json => JsonDocument.Parse(Out).RootElement;
+
+    /// <summary>Asserts the exit code; a mismatch shows what netlab printed, so a failure in CI explains itself.</summary>
+    public void AssertExit(int expected) =>
+        Assert.True(ExitCode == expected, $"netlab exited {ExitCode}, expected {expected}\n--- stdout\n{Out}\n--- stderr\n{Error}");
 }
 
 /// <summary>Runs netlab in-process (output captured through injected writers) or as a real process.</summary>
