@@ -48,7 +48,7 @@ internal static class HttpCommand
                 }
                 else
                 {
-                    stream = new System.Net.Sockets.NetworkStream(await Net.ConnectAsync(target.Host, target.Port, ct), ownsSocket: true);
+                    stream = new ConnectOnWriteStream(target.Host, target.Port); // connects with the request in hand
                 }
 
                 await using (stream)

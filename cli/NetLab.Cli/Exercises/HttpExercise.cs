@@ -44,11 +44,9 @@ internal class HttpExercise : Exercise
         figures.Add("GET / HTTPS/1.1", https11.StatusLine[9..]);
     }
 
-    protected virtual async Task<Stream> OpenAsync(ExerciseContext context, CancellationToken ct)
-    {
-        var socket = await Net.ConnectAsync(context.Host, context.Port, ct);
-        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-    }
+    /// <summary>The request's first write opens the connection, so the agent's sniffer has it at once.</summary>
+    protected virtual Task<Stream> OpenAsync(ExerciseContext context, CancellationToken ct) =>
+        Task.FromResult<Stream>(new ConnectOnWriteStream(context.Host, context.Port));
 }
 
 internal sealed class HttpsExercise : HttpExercise

@@ -18,12 +18,12 @@ internal static class TlsClient
     public static async Task<(SslStream Stream, TlsFacts Facts)> ConnectAsync(
         string host, int port, KnownHosts pins, bool trustNew, CancellationToken ct, params string[] alpn)
     {
-        var socket = await Net.ConnectAsync(host, port, ct);
         X509Certificate2? seen = null;
-        var ssl = new SslStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        var transport = new ConnectOnWriteStream(host, port); // the hello follows the connect at once
+        var ssl = new SslStream(transport, leaveInnerStreamOpen: false);
         try
         {
-            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            await ConnectOnWriteStream.AuthenticateAsync(ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = host,
                 ApplicationProtocols = alpn.Select(a => new SslApplicationProtocol(a)).ToList(),
@@ -33,7 +33,7 @@ internal static class TlsClient
                     seen = certificate is null ? null : new X509Certificate2(certificate);
                     return certificate is not null;
                 },
-            }, ct);
+            }, ct), transport);
         }
         catch
         {

@@ -27,8 +27,7 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
 
         if (!options.Listen)
         {
-            using var socket = await ConnectAsync(ct);
-            await ServeAsync(socket, server: false, ct);
+            await (options.Ssl ? ConnectTlsAsync(ct) : ConnectPlainAsync(ct));
             return;
         }
 
@@ -47,7 +46,7 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
             using var peer = await listener.AcceptAsync(ct);
             peer.NoDelay = true;
             Verbose($"Connection from {peer.RemoteEndPoint}");
-            await ServeAsync(peer, server: true, ct);
+            await ServeAcceptedAsync(peer, ct);
         }
         while (options.KeepOpen && !ct.IsCancellationRequested);
     }
@@ -74,56 +73,70 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
         return new IPEndPoint(address, options.Port);
     }
 
-    private async Task ServeAsync(Socket socket, bool server, CancellationToken ct)
+    private async Task ConnectPlainAsync(CancellationToken ct)
+    {
+        using var socket = await ConnectAsync(ct);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        await ServeAsync(socket, stream, ct);
+    }
+
+    private async Task ConnectTlsAsync(CancellationToken ct)
+    {
+        // The TCP connect waits for the ClientHello (ConnectOnWriteStream says why).
+        var transport = new Lab.ConnectOnWriteStream(options.Host!, options.Port, options.Wait);
+        await using var ssl = new SslStream(transport, leaveInnerStreamOpen: false);
+
+        // Like ncat --ssl: encrypt, but do not verify (use `netlab tls` to see and pin the certificate).
+        await Lab.ConnectOnWriteStream.AuthenticateAsync(ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = options.Host,
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        }, ct), transport);
+        Verbose($"Connected to {transport.Socket.RemoteEndPoint}");
+        Verbose($"TLS {ssl.SslProtocol}, {ssl.NegotiatedCipherSuite}");
+        await ServeAsync(transport.Socket, ssl, ct);
+    }
+
+    private async Task ServeAcceptedAsync(Socket peer, CancellationToken ct)
+    {
+        await using var stream = new NetworkStream(peer, ownsSocket: false);
+        if (!options.Ssl)
+        {
+            await ServeAsync(peer, stream, ct);
+            return;
+        }
+
+        await using var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+        var certificate = AgentCertificate.CreateEphemeral();
+        Verbose($"TLS certificate SHA-256 {certificate.Fingerprint}");
+        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = await certificate.ServerContext }, ct);
+        await ServeAsync(peer, ssl, ct);
+    }
+
+    /// <summary>Copies between the console and <paramref name="stream"/> (the socket's, or TLS over it) until done.</summary>
+    private async Task ServeAsync(Socket socket, Stream stream, CancellationToken ct)
     {
         counters.Connections++;
-        Stream stream = new NetworkStream(socket, ownsSocket: false);
-        SslStream? ssl = null;
-        if (options.Ssl)
-        {
-            ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-            if (server)
-            {
-                var certificate = AgentCertificate.CreateEphemeral();
-                Verbose($"TLS certificate SHA-256 {certificate.Fingerprint}");
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = await certificate.ServerContext }, ct);
-            }
-            else
-            {
-                // Like ncat --ssl: encrypt, but do not verify (use `netlab tls` to see and pin the certificate).
-                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                {
-                    TargetHost = options.Host,
-                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
-                }, ct);
-                Verbose($"TLS {ssl.SslProtocol}, {ssl.NegotiatedCipherSuite}");
-            }
+        var ssl = stream as SslStream;
+        var toStdout = options.SendOnly ? Task.CompletedTask : CopyToStdoutAsync(stream, ct);
+        var fromStdin = options.RecvOnly ? Task.CompletedTask : CopyFromStdinAsync(stream, socket, ssl, ct);
 
-            stream = ssl;
+        if (options.SendOnly)
+        {
+            await fromStdin;
+            await DrainAsync(stream, ct);
+            return;
         }
 
-        await using (stream)
+        // The peer closing ends the session; stdin EOF only half-closes. A console read cannot be
+        // cancelled, so a stdin copy still waiting when the peer closes is left behind, not awaited.
+        if (await Task.WhenAny(toStdout, fromStdin) == fromStdin)
         {
-            var toStdout = options.SendOnly ? Task.CompletedTask : CopyToStdoutAsync(stream, ct);
-            var fromStdin = options.RecvOnly ? Task.CompletedTask : CopyFromStdinAsync(stream, socket, ssl, ct);
-
-            if (options.SendOnly)
-            {
-                await fromStdin;
-                await DrainAsync(stream, ct);
-                return;
-            }
-
-            // The peer closing ends the session; stdin EOF only half-closes. A console read cannot be
-            // cancelled, so a stdin copy still waiting when the peer closes is left behind, not awaited.
-            if (await Task.WhenAny(toStdout, fromStdin) == fromStdin)
-            {
-                await fromStdin; // surfaces a send error
-            }
-
-            await toStdout;
-            _ = fromStdin.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            await fromStdin; // surfaces a send error
         }
+
+        await toStdout;
+        _ = fromStdin.ContinueWith(t => t.Exception, TaskScheduler.Default);
     }
 
     private async Task CopyToStdoutAsync(Stream stream, CancellationToken ct)

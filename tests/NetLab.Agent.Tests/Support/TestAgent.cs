@@ -30,7 +30,8 @@ public sealed class TestAgent : IAsyncDisposable
 
     public string FilesDir => Path.Combine(DataDir, "files");
 
-    public static async Task<TestAgent> StartAsync(Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null, IPAddress? bind = null)
+    public static async Task<TestAgent> StartAsync(
+        Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null, IPAddress? bind = null, TimeSpan? sniffTimeout = null)
     {
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("netlab-agent-test-").FullName;
@@ -39,7 +40,7 @@ public sealed class TestAgent : IAsyncDisposable
             Bind = bind ?? IPAddress.Loopback,
             Port = 0,
             DataDir = dataDir,
-            SniffTimeout = TimeSpan.FromMilliseconds(300),
+            SniffTimeout = sniffTimeout ?? TimeSpan.FromMilliseconds(300),
             Limits = (limits ?? (l => l))(new AgentLimits()),
             ConfigureLogging = logging => logging.ClearProviders(),
         };

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
+
+namespace NetLab.Cli.Lab;
+
+/// <summary>
+/// A TCP stream that connects on its first write and sends that write straight after the handshake, as
+/// openssl s_client sends its ClientHello. Put under a TLS client, the hello is ready (code compiled, OpenSSL
+/// set up) before the connection exists.
+/// </summary>
+/// <remarks>
+/// Why: the agent takes a connection that stays silent for its sniff window (300 ms) for a text session and
+/// sends the banner, which a TLS client then reads as a corrupt record. A cold netlab connected first and
+/// spent 30-50 ms setting up TLS before its hello on an idle machine, past 300 ms on a loaded one (a CI run
+/// failed so). Connecting first and sending from async continuations still left 5-10 ms cold; the connect
+/// and the send here run back to back on one thread: 0.1 ms from the server's accept to the hello.
+/// </remarks>
+internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? timeout = null) : Stream
+{
+    private Task<NetworkStream>? _connecting;
+    private NetworkStream? _stream;
+    private bool _disposed;
+
+    /// <summary>The connected socket (for half-closes); only after the first write.</summary>
+    public Socket Socket => _stream?.Socket ?? throw new InvalidOperationException("The stream has not connected yet.");
+
+    /// <summary>Why the connect failed, if it did: the error to report, not what TLS made of it.</summary>
+    public Exception? ConnectError { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>
+    /// Awaits a TLS client's handshake over <paramref name="transport"/>; when the connect itself failed, throws
+    /// the connect's exception (refused, timed out, cancelled) rather than what TLS made of it.
+    /// </summary>
+    public static async Task AuthenticateAsync(Task handshake, ConnectOnWriteStream transport)
+    {
+        try
+        {
+            await handshake;
+        }
+        catch when (transport.ConnectError is not null)
+        {
+            ExceptionDispatchInfo.Throw(transport.ConnectError);
+        }
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_stream is null && _connecting is null)
+        {
+            await ConnectAsync(buffer, cancellationToken); // sends the buffer too
+            return;
+        }
+
+        await (await Connected(cancellationToken)).WriteAsync(buffer, cancellationToken);
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        await (await Connected(cancellationToken)).ReadAsync(buffer, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override void Flush() => _stream?.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _stream?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _disposed = true;
+            _stream?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private Task<NetworkStream> Connected(CancellationToken ct) => _stream is { } stream ? Task.FromResult(stream) : ConnectAsync(default, ct);
+
+    private Task<NetworkStream> ConnectAsync(ReadOnlyMemory<byte> first, CancellationToken ct) =>
+        _connecting ??= Task.Run(() => Connect(first, ct), CancellationToken.None); // blocking: off the caller's thread
+
+    private NetworkStream Connect(ReadOnlyMemory<byte> first, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout is { } limit)
+        {
+            deadline.CancelAfter(limit);
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using (deadline.Token.Register(socket.Dispose)) // closing the socket ends a blocking connect
+            {
+                if (IPAddress.TryParse(host, out var ip))
+                {
+                    socket.Connect(ip, port);
+                }
+                else
+                {
+                    socket.Connect(host, port);
+                }
+
+                for (var sent = 0; sent < first.Length;)
+                {
+                    sent += socket.Send(first.Span[sent..]);
+                }
+            }
+
+            deadline.Token.ThrowIfCancellationRequested();
+            if (_disposed)
+            {
+                throw new ObjectDisposedException(nameof(ConnectOnWriteStream));
+            }
+
+            return _stream = new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (Exception e)
+        {
+            socket.Dispose();
+            ConnectError = ct.IsCancellationRequested ? new OperationCanceledException(ct)
+                : deadline.IsCancellationRequested ? new SocketException((int)SocketError.TimedOut)
+                : e;
+            if (ConnectError == e)
+            {
+                throw;
+            }
+
+            throw ConnectError;
+        }
+    }
+}
