@@ -45,7 +45,9 @@ public sealed class AgentHost : IAsyncDisposable
     /// <summary>Starts an agent and returns once it accepts connections.</summary>
     public static async Task<AgentHost> StartAsync(AgentOptions options, CancellationToken cancellationToken = default)
     {
-        var certificate = AgentCertificate.LoadOrCreate(options.DataDir, options.CertificateNames);
+        // Loading the certificate (PKCS#12, OpenSSL's first use: about 50 ms, a fifth of the start) runs beside
+        // building the host, which needs it only at the end.
+        var certificate = Task.Run(() => AgentCertificate.LoadOrCreate(options.DataDir, options.CertificateNames), cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             // UDP first: with port 0 it picks the port, and TCP takes the same number.
@@ -66,7 +68,17 @@ public sealed class AgentHost : IAsyncDisposable
             }
 
             var endpoint = new IPEndPoint(options.Bind, ((IPEndPoint)udp.LocalEndPoint!).Port);
-            var app = Build(options, certificate, udp, endpoint);
+            WebApplication app;
+            try
+            {
+                app = await BuildAsync(options, certificate, udp, endpoint);
+            }
+            catch
+            {
+                udp.Dispose();
+                throw;
+            }
+
             try
             {
                 await app.StartAsync(cancellationToken);
@@ -92,11 +104,13 @@ public sealed class AgentHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static WebApplication Build(AgentOptions options, AgentCertificate certificate, Socket udp, IPEndPoint endpoint)
+    private static async Task<WebApplication> BuildAsync(AgentOptions options, Task<AgentCertificate> loading, Socket udp, IPEndPoint endpoint)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            Args = [],
+            // The agent has no appsettings.json to reload: without this, the host watches its whole folder for
+            // changes (a FileSystemWatcher thread and a directory walk at every start).
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseKestrelHttpsConfiguration();
@@ -108,7 +122,7 @@ public sealed class AgentHost : IAsyncDisposable
         // Kestrel's pools start with 1 MiB blocks: bulk transfers receive in 1 MiB reads, not 4 KiB ones.
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, AgentMemoryPoolFactory>();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(certificate);
+        builder.Services.AddSingleton(_ => loading.GetAwaiter().GetResult()); // awaited below, before anything resolves it
         builder.Services.AddSingleton(new FileStore(options.DataDir, options.Limits));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConnectionCounter>();
@@ -148,6 +162,17 @@ public sealed class AgentHost : IAsyncDisposable
         });
 
         var app = builder.Build();
+        AgentCertificate certificate;
+        try
+        {
+            certificate = await loading;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         if (certificate.Created)
         {
             Log.CertificateCreated(app.Services.GetRequiredService<LabServices>().Logger, Path.Combine(options.DataDir, AgentCertificate.FileName));
