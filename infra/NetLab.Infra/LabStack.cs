@@ -12,14 +12,14 @@ public sealed class LabStack : Stack
     public const string TagKey = LabTag.Key;
     public const string TagValue = LabTag.Value;
 
-    public LabStack(Construct scope, string id, LabSettings settings, string agentBinary, IStackProps? props = null)
+    public LabStack(Construct scope, string id, LabSettings settings, string agentFolder, IStackProps? props = null)
         : base(scope, id, props)
     {
         Amazon.CDK.Tags.Of(this).Add(TagKey, TagValue);
         Amazon.CDK.Tags.Of(this).Add("Project", "NetLabCloud");
 
         var network = new LabNetwork(this, "Network", settings);
-        Host = new LabHost(this, "Host", settings, network, agentBinary);
+        Host = new LabHost(this, "Host", settings, network, agentFolder);
 
         var ip = Host.Instance.InstancePublicIp;
         var keyFile = "netlab-key.pem";

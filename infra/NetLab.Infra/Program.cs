@@ -15,11 +15,12 @@ catch (ArgumentException e)
     return 2;
 }
 
-var binary = System.Environment.GetEnvironmentVariable("NETLAB_AGENT_BINARY") is { Length: > 0 } prebuilt
-    ? prebuilt
-    : AgentBinary.Publish(AgentBinary.RepositoryRoot(Directory.GetCurrentDirectory()), settings.RuntimeId);
+var root = AgentBinary.RepositoryRoot(Directory.GetCurrentDirectory());
+var agentFolder = System.Environment.GetEnvironmentVariable("NETLAB_AGENT_BINARY") is { Length: > 0 } prebuilt
+    ? AgentBinary.Bundle(prebuilt, Path.Combine(root, ".build", "agent", "prebuilt"))
+    : AgentBinary.Publish(root, settings.RuntimeId);
 
-_ = new LabStack(app, "NetLabCloud", settings, binary, new StackProps
+_ = new LabStack(app, "NetLabCloud", settings, agentFolder, new StackProps
 {
     Description = "NetLabCloud: a lab host running netlab-agent on TCP and UDP 11211",
     Env = new Amazon.CDK.Environment

@@ -94,8 +94,11 @@ public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<Def
     public void The_agent_is_installed_from_an_s3_asset_as_a_hardened_systemd_service()
     {
         var init = Lab.InitMetadata();
-        Assert.Contains("/opt/netlab/netlab-agent", init);
-        Assert.Contains("\"mode\":\"000755\"", init);
+        Assert.Contains("\"sources\":{\"/opt/netlab\"", init); // the zipped folder asset, unpacked there
+        Assert.Contains("chown root:root /opt/netlab/netlab-agent && chmod 755 /opt/netlab/netlab-agent", init);
+        Assert.True(
+            init.IndexOf("chmod 755", StringComparison.Ordinal) < init.IndexOf("systemctl enable", StringComparison.Ordinal),
+            "the agent must be executable before systemd starts it");
         Assert.Contains("\"users\":{\"netlab\"", init);
         foreach (var line in new[]
         {

@@ -30,11 +30,16 @@ public class SynthTests : IDisposable
         }, timeoutSeconds: 600);
         Assert.True(code == 0, log);
 
-        var published = new FileInfo(Path.Combine(root, ".build", "agent", runtimeId, "netlab-agent"));
+        var published = new FileInfo(Path.Combine(root, ".build", "agent", runtimeId, "bundle", "netlab-agent"));
         Assert.True(published.Exists, $"the agent was not published to {published.FullName}");
-        var staged = new DirectoryInfo(output).GetFiles("asset.*").OrderByDescending(f => f.Length).First();
+        Assert.Equal(["netlab-agent"], published.Directory!.GetFileSystemInfos().Select(f => f.Name)); // the binary alone
+
+        // A folder asset (zipped for the upload), holding that binary: uncompressed and precompiled, so it starts fast.
+        var stagedFolder = Assert.Single(new DirectoryInfo(output).GetDirectories("asset.*"));
+        var staged = new FileInfo(Path.Combine(stagedFolder.FullName, "netlab-agent"));
+        Assert.True(staged.Exists, $"no netlab-agent in {stagedFolder.Name}");
         Assert.Equal(published.Length, staged.Length);
-        Assert.True(staged.Length > 20_000_000, $"the staged agent is only {staged.Length} bytes");
+        Assert.True(staged.Length > 60_000_000, $"the staged agent is only {staged.Length} bytes: compressed, or not self-contained?");
 
         var header = new byte[20];
         using (var file = staged.OpenRead())
@@ -45,8 +50,11 @@ public class SynthTests : IDisposable
         Assert.Equal("\u007fELF"u8.ToArray(), header[..4]);
         Assert.Equal(elfMachine, BitConverter.ToUInt16(header, 18));
 
+        var assets = File.ReadAllText(Path.Combine(output, "NetLabCloud.assets.json"));
+        var hash = stagedFolder.Name.Replace("asset.", "");
+        Assert.Contains(hash, assets);
+        Assert.Matches($"\"{hash}\":\\s*{{\\s*\"source\":\\s*{{\\s*\"path\":\\s*\"asset.{hash}\",\\s*\"packaging\":\\s*\"zip\"", assets);
         var template = File.ReadAllText(Path.Combine(output, "NetLabCloud.template.json"));
-        Assert.Contains(staged.Name.Replace("asset.", ""), File.ReadAllText(Path.Combine(output, "NetLabCloud.assets.json")));
         Assert.Contains("netlab-agent", template);
     }
 
@@ -54,7 +62,7 @@ public class SynthTests : IDisposable
     public void The_staged_x64_agent_runs_and_answers_help()
     {
         var root = Shell.RepositoryRoot();
-        var binary = NetLab.Infra.Host.AgentBinary.Publish(root, "linux-x64");
+        var binary = Path.Combine(NetLab.Infra.Host.AgentBinary.Publish(root, "linux-x64"), "netlab-agent");
         var (code, output) = Shell.Run(binary, ["--help"]);
         Assert.Equal(0, code);
         Assert.Contains("netlab-agent: the NetLabCloud lab server", output);

@@ -13,7 +13,7 @@ namespace NetLab.Infra.Host;
 /// </summary>
 public sealed class LabHost : Construct
 {
-    public LabHost(Construct scope, string id, LabSettings settings, Network.LabNetwork network, string agentBinary)
+    public LabHost(Construct scope, string id, LabSettings settings, Network.LabNetwork network, string agentFolder)
         : base(scope, id)
     {
         KeyPair = new KeyPair(this, "KeyPair", new KeyPairProps
@@ -22,7 +22,8 @@ public sealed class LabHost : Construct
             Format = KeyPairFormat.PEM,
         });
 
-        var agent = new Asset(this, "AgentBinary", new AssetProps { Path = agentBinary });
+        // A folder holding the binary alone (AgentBinary.Bundle): the CDK uploads it zipped, cfn-init unpacks it.
+        var agent = new Asset(this, "AgentBinary", new AssetProps { Path = agentFolder });
 
         Instance = new Instance_(this, "Instance", new InstanceProps
         {
@@ -55,10 +56,12 @@ public sealed class LabHost : Construct
     private static CloudFormationInit AgentInstall(Asset agent, LabSettings settings) => CloudFormationInit.FromElements(
         InitGroup.FromName(SystemdUnits.User),
         InitUser.FromName(SystemdUnits.User, new InitUserOptions { Groups = [SystemdUnits.User], HomeDir = "/var/empty" }),
-        InitFile.FromExistingAsset(SystemdUnits.AgentPath, agent, new InitFileOptions { Mode = "000755", Owner = "root", Group = "root" }),
+        InitSource.FromExistingAsset(Path.GetDirectoryName(SystemdUnits.AgentPath)!, agent),
         InitFile.FromString("/etc/systemd/system/netlab-agent.service", SystemdUnits.Agent(), new InitFileOptions { Mode = "000644" }),
         InitFile.FromString("/etc/systemd/system/netlab-ttl.service", SystemdUnits.TtlService(settings.TtlMinutes), new InitFileOptions { Mode = "000644" }),
         InitFile.FromString("/etc/systemd/system/netlab-ttl.timer", SystemdUnits.TtlTimer(), new InitFileOptions { Mode = "000644" }),
+        // Unzipping does not keep the file mode.
+        InitCommand.ShellCommand($"chown root:root {SystemdUnits.AgentPath} && chmod 755 {SystemdUnits.AgentPath}"),
         // The certificate names the host's public IP and DNS name, read from IMDSv2 on the instance itself.
         InitCommand.ShellCommand(
             "mkdir -p /etc/netlab && T=$(curl -sX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60') && " +

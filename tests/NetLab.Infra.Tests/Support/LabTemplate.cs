@@ -6,7 +6,7 @@ namespace NetLab.Infra.Tests.Support;
 /// <summary>The stack synthesized in-process with the given context, and its template.</summary>
 public sealed class LabTemplate
 {
-    private static readonly string PlaceholderBinary = CreatePlaceholder();
+    private static readonly string PlaceholderAgent = CreatePlaceholder();
 
     private LabTemplate(LabStack stack)
     {
@@ -23,7 +23,7 @@ public sealed class LabTemplate
     {
         var app = new App(new AppProps { Context = context.ToDictionary(c => c.Key, c => (object)c.Value) });
         var settings = LabSettings.From(key => app.Node.TryGetContext(key)?.ToString());
-        return new LabTemplate(new LabStack(app, "NetLabCloud", settings, PlaceholderBinary));
+        return new LabTemplate(new LabStack(app, "NetLabCloud", settings, PlaceholderAgent));
     }
 
     public IDictionary<string, IDictionary<string, object>> Resources(string type) =>
@@ -43,9 +43,10 @@ public sealed class LabTemplate
 
     private static string CreatePlaceholder()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"netlab-agent-placeholder-{System.Environment.ProcessId}");
-        File.WriteAllText(path, "placeholder for template tests; the synth test checks the real binary");
-        return path;
+        var folder = Path.Combine(Path.GetTempPath(), $"netlab-agent-placeholder-{System.Environment.ProcessId}");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, NetLab.Infra.Host.AgentBinary.FileName), "placeholder for template tests; the synth test checks the real binary");
+        return folder;
     }
 }
 
