@@ -23,7 +23,14 @@ internal sealed class TransferExercise : Exercise
         var sent = Convert.ToHexStringLower(SHA256.HashData(payload));
         var name = context.UniqueName("netlab-transfer");
         var url = $"http://{Lab.Net.Endpoint(context.Host, context.Port)}/files/{name}";
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // Each connection opens with the request in hand (ConnectOnWriteStream says why).
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = (endpoint, _) => ValueTask.FromResult<Stream>(new Lab.ConnectOnWriteStream(endpoint.DnsEndPoint.Host, endpoint.DnsEndPoint.Port)),
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
 
         var clock = Stopwatch.StartNew();
         using var content = new ByteArrayContent(payload);

@@ -66,7 +66,7 @@ public class ConnectOnWriteStreamTests : IDisposable
     }
 
     [Fact]
-    public async Task A_cold_netlab_gets_tls_from_an_agent_with_a_short_sniff_window()
+    public async Task A_cold_netlab_gets_tls_and_http_from_an_agent_with_a_short_sniff_window()
     {
         // A fresh netlab process compiles and sets up its TLS client after connecting unless the connect waits for
         // the hello: 30-50 ms of silence on an idle machine, and more under load, which a short window takes
@@ -79,6 +79,11 @@ public class ConnectOnWriteStreamTests : IDisposable
         Assert.True(tls.ExitCode == 0, tls.Stderr);
         Assert.Contains("version      TLS 1.3", tls.Stdout);
         Assert.Contains($"SHA-256      {agent.Host.Fingerprint}", tls.Stdout);
+
+        // Every exercise whose client speaks first (HTTP, HTTPS, TLS, the HTTP upload), from a fresh process.
+        await using var connect = Netlab.Start("connect", "127.0.0.1", "--port", agent.Port.ToString(), "--only", "tls,http,https,transfer", "--known-hosts", pins);
+        await connect.WaitForExitAsync(60);
+        Assert.True(connect.ExitCode == 0, connect.Stdout + connect.Stderr);
 
         await using var nc = Netlab.Start("nc", "-C", "--ssl", "127.0.0.1", agent.Port.ToString());
         await nc.WaitForOutputAsync("over TLS");
