@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 
@@ -58,19 +57,12 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
         }
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_stream is null && _connecting is null)
-        {
-            await ConnectAsync(buffer, cancellationToken); // sends the buffer too
-            return;
-        }
+    // Once connected, straight to the socket's stream: no task per read or write on a bulk transfer.
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _stream is { } stream ? stream.WriteAsync(buffer, cancellationToken) : WriteFirstAsync(buffer, cancellationToken);
 
-        await (await Connected(cancellationToken)).WriteAsync(buffer, cancellationToken);
-    }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        await (await Connected(cancellationToken)).ReadAsync(buffer, cancellationToken);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _stream is { } stream ? stream.ReadAsync(buffer, cancellationToken) : ReadFirstAsync(buffer, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -101,7 +93,19 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
         base.Dispose(disposing);
     }
 
-    private Task<NetworkStream> Connected(CancellationToken ct) => _stream is { } stream ? Task.FromResult(stream) : ConnectAsync(default, ct);
+    private async ValueTask WriteFirstAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct)
+    {
+        if (_connecting is null)
+        {
+            await ConnectAsync(buffer, ct); // sends the buffer too
+            return;
+        }
+
+        await (await _connecting).WriteAsync(buffer, ct); // a write while the first one connects
+    }
+
+    private async ValueTask<int> ReadFirstAsync(Memory<byte> buffer, CancellationToken ct) =>
+        await (await ConnectAsync(default, ct)).ReadAsync(buffer, ct);
 
     private Task<NetworkStream> ConnectAsync(ReadOnlyMemory<byte> first, CancellationToken ct) =>
         _connecting ??= Task.Run(() => Connect(first, ct), CancellationToken.None); // blocking: off the caller's thread
@@ -114,19 +118,12 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
             deadline.CancelAfter(limit);
         }
 
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = Net.NewSocket();
         try
         {
             using (deadline.Token.Register(socket.Dispose)) // closing the socket ends a blocking connect
             {
-                if (IPAddress.TryParse(host, out var ip))
-                {
-                    socket.Connect(ip, port);
-                }
-                else
-                {
-                    socket.Connect(host, port);
-                }
+                socket.Connect(Net.RemoteEndPoint(host, port));
 
                 for (var sent = 0; sent < first.Length;)
                 {

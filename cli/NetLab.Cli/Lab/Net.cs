@@ -9,18 +9,10 @@ internal static class Net
     /// <summary>Connects to host:port (a name or an address) with Nagle off, as an interactive client should.</summary>
     public static async Task<Socket> ConnectAsync(string host, int port, CancellationToken ct)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = NewSocket();
         try
         {
-            if (IPAddress.TryParse(host, out var ip))
-            {
-                await socket.ConnectAsync(ip, port, ct);
-            }
-            else
-            {
-                await socket.ConnectAsync(host, port, ct);
-            }
-
+            await socket.ConnectAsync(RemoteEndPoint(host, port), ct);
             return socket;
         }
         catch
@@ -29,6 +21,13 @@ internal static class Net
             throw;
         }
     }
+
+    /// <summary>A TCP socket for either family (IPv6 with IPv4 mapped), Nagle off.</summary>
+    public static Socket NewSocket() => new(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+
+    /// <summary>An address as itself, a name to resolve at connect time (every address tried in turn).</summary>
+    public static EndPoint RemoteEndPoint(string host, int port) =>
+        IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
 
     /// <summary>"host:port", with brackets around IPv6 literals.</summary>
     public static string Endpoint(string host, int port) =>
