@@ -16,7 +16,9 @@ public static partial class AgentProcess
         var agent = Start(["--bind", "127.0.0.1", "--port", "0", "--data-dir", dataDir, .. extra]);
         try
         {
-            await agent.WaitForOutputAsync("Ready.", timeoutSeconds: 30);
+            // The ready block reaches the pipe in 256-character pieces (the console's StreamWriter buffer):
+            // wait for its last line, not "Ready.", or a test can read the block half-written.
+            await agent.WaitForOutputAsync(ReadyBlockEnd, timeoutSeconds: 30);
             var port = int.Parse(Listening().Match(agent.Stdout).Groups[1].Value);
             return (agent, port);
         }
@@ -26,6 +28,9 @@ public static partial class AgentProcess
             throw;
         }
     }
+
+    /// <summary>The last line of the agent's ready output (Program.cs).</summary>
+    public const string ReadyBlockEnd = "UDP echo";
 
     [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
     private static partial Regex Listening();
