@@ -22,7 +22,7 @@ public class TransferTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
         await session.WaitForOutputAsync("OK armed");
 
         var send = await Tool.ShellAsync($"ncat --send-only 127.0.0.1 {Agent.Port} < '{input}'");
-        Assert.Equal(0, send.ExitCode);
+        send.AssertExit(0);
         await session.WaitForOutputAsync("received outputfile: 3000000 bytes");
         Assert.Contains($"sha256 {sha}", session.Stdout);
 
@@ -44,7 +44,7 @@ public class TransferTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
         await session.WaitForOutputAsync("OK armed");
         var output = Path.Combine(_scratch.Path, "received");
         var recv = await Tool.ShellAsync($"ncat --recv-only 127.0.0.1 {Agent.Port} > '{output}'");
-        Assert.Equal(0, recv.ExitCode);
+        recv.AssertExit(0);
         Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(output))));
         await session.WaitForOutputAsync("sent tosend: 500000 bytes");
     }
@@ -59,7 +59,7 @@ public class TransferTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
 
         var output = Path.Combine(_scratch.Path, "download.bin");
         var get = await Tool.RunAsync("curl", ["-sS", "-o", output, $"{Agent.HttpsUrl}/files/upload.bin", "-k"]);
-        Assert.Equal(0, get.ExitCode);
+        get.AssertExit(0);
         Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(output))));
     }
 

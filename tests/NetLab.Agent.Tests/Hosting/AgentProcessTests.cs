@@ -39,7 +39,7 @@ public class AgentProcessTests : IDisposable
             await agent.WaitForExitAsync(10);
             clock.Stop();
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"stopping took {clock.Elapsed.TotalSeconds:F2} s");
-            Assert.Equal(0, agent.ExitCode);
+            agent.AssertExit(0);
 
             foreach (var client in sessions)
             {
@@ -90,7 +90,7 @@ public class AgentProcessTests : IDisposable
 
         await using var agent = AgentProcess.Start("--bind", "127.0.0.1", "--port", port.ToString(), "--data-dir", _dataDir);
         await agent.WaitForExitAsync(30);
-        Assert.Equal(2, agent.ExitCode);
+        agent.AssertExit(2);
         Assert.Contains($"port {port} on 127.0.0.1 is already in use", agent.Stderr);
         Assert.DoesNotContain("   at ", agent.Stderr);
     }
@@ -100,7 +100,7 @@ public class AgentProcessTests : IDisposable
     {
         await using var agent = AgentProcess.Start("--help");
         await agent.WaitForExitAsync(30);
-        Assert.Equal(0, agent.ExitCode);
+        agent.AssertExit(0);
         foreach (var text in new[] { "--port", "--bind", "--data-dir", "--sniff-timeout", "--max-connections-per-address", "Examples:", "nc localhost 11211" })
         {
             Assert.Contains(text, agent.Stdout);

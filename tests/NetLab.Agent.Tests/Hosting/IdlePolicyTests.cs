@@ -53,7 +53,7 @@ public class IdlePolicyTests : IDisposable
         await using var _ = agent;
         await using var check = AgentProcess.Start("idle-check", "--ttl", "2400h", "--port", port.ToString());
         await check.WaitForExitAsync(30);
-        Assert.Equal(0, check.ExitCode);
+        check.AssertExit(0);
         Assert.Contains("keep running", check.Stdout);
     }
 

@@ -161,7 +161,7 @@ public class HttpRouteTests(AgentFixture fixture) : IClassFixture<AgentFixture>
     public async Task Curl_without_k_refuses_the_self_signed_certificate()
     {
         var curl = await Tool.RunAsync("curl", ["-sS", $"{Agent.HttpsUrl}/"]);
-        Assert.Equal(60, curl.ExitCode); // CURLE_PEER_FAILED_VERIFICATION: the lesson of pinning
+        curl.AssertExit(60); // CURLE_PEER_FAILED_VERIFICATION: the lesson of pinning
     }
 
     [Fact]
@@ -171,11 +171,11 @@ public class HttpRouteTests(AgentFixture fixture) : IClassFixture<AgentFixture>
         try
         {
             var wget = await Tool.RunAsync("wget", ["-q", "-O", file, $"{Agent.HttpUrl}/index"]);
-            Assert.Equal(0, wget.ExitCode);
+            wget.AssertExit(0);
             Assert.Contains("<h1>Hello World</h1>", await File.ReadAllTextAsync(file));
 
             wget = await Tool.RunAsync("wget", ["-q", "--no-check-certificate", "-O", file, $"{Agent.HttpsUrl}/"]);
-            Assert.Equal(0, wget.ExitCode);
+            wget.AssertExit(0);
             Assert.Equal("Hello World!\n", await File.ReadAllTextAsync(file));
         }
         finally

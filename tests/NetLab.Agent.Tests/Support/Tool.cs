@@ -177,6 +177,10 @@ public sealed class Tool : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Asserts the exit code; a failure shows what the tool printed (stdout, then stderr).</summary>
+    public void AssertExit(int expected) =>
+        Assert.True(ExitCode == expected, $"{Path.GetFileName(_process.StartInfo.FileName)} exited {ExitCode}, expected {expected}\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+
     public void Kill() => _process.Kill(entireProcessTree: true);
 
     public async ValueTask DisposeAsync()

@@ -29,7 +29,7 @@ public class StatusAndDownTests : IAsyncLifetime
         _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0stopped", "stopped", "t4g.micro", now.AddDays(-3)));
 
         var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--json");
-        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        run.AssertExit(0);
         var instances = run.Json.GetProperty("instances").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
         var running = instances["i-0running"];
         Assert.Equal("running", running.GetProperty("state").GetString());
@@ -81,7 +81,7 @@ public class StatusAndDownTests : IAsyncLifetime
     public async Task Down_verifies_nothing_is_left()
     {
         var run = await Netlab.RunAsync("down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
-        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        run.AssertExit(0);
         Assert.Contains("Nothing left: no lab host in us-east-1.", run.Out);
     }
 

@@ -20,7 +20,7 @@ public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
     public async Task Lab_runs_all_thirteen_and_passes()
     {
         var run = await Netlab.RunAsync("lab", "--json");
-        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        run.AssertExit(0);
         var json = run.Json;
         Assert.Equal("netlab.connect/1", json.GetProperty("schema").GetString());
         Assert.Equal(13, json.GetProperty("passed").GetInt32());

@@ -61,7 +61,7 @@ public class ConnectOnWriteStreamTests : IDisposable
         await using var nc = Netlab.Start("nc", "--ssl", "-w", "1s", network.PeerAddress, TestNetwork.FilteredPort.ToString());
         nc.CloseStdin();
         await nc.WaitForExitAsync(30);
-        Assert.Equal(2, nc.ExitCode);
+        nc.AssertExit(2);
         Assert.Contains("no answer within 1 s", nc.Stderr);
     }
 
@@ -76,20 +76,20 @@ public class ConnectOnWriteStreamTests : IDisposable
 
         await using var tls = Netlab.Start("tls", $"127.0.0.1:{agent.Port}", "--known-hosts", pins);
         await tls.WaitForExitAsync(30);
-        Assert.True(tls.ExitCode == 0, tls.Stderr);
+        tls.AssertExit(0);
         Assert.Contains("version      TLS 1.3", tls.Stdout);
         Assert.Contains($"SHA-256      {agent.Host.Fingerprint}", tls.Stdout);
 
         // Every exercise whose client speaks first (HTTP, HTTPS, TLS, the HTTP upload), from a fresh process.
         await using var connect = Netlab.Start("connect", "127.0.0.1", "--port", agent.Port.ToString(), "--only", "tls,http,https,transfer", "--known-hosts", pins);
         await connect.WaitForExitAsync(60);
-        Assert.True(connect.ExitCode == 0, connect.Stdout + connect.Stderr);
+        connect.AssertExit(0);
 
         await using var nc = Netlab.Start("nc", "-C", "--ssl", "127.0.0.1", agent.Port.ToString());
         await nc.WaitForOutputAsync("over TLS");
         await nc.WriteAsync("q\n");
         await nc.WaitForExitAsync(30);
-        Assert.True(nc.ExitCode == 0, nc.Stderr);
+        nc.AssertExit(0);
         Assert.EndsWith("Bye!\r\n", nc.Stdout);
     }
 }

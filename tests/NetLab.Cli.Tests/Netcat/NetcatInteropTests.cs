@@ -22,7 +22,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         await nc.WaitForOutputAsync("Successfully Connected");
         await nc.WriteAsync("hello\nq\n");
         await nc.WaitForExitAsync(10);
-        Assert.Equal(0, nc.ExitCode);
+        nc.AssertExit(0);
         Assert.EndsWith("What?\r\nBye!\r\n", nc.Stdout);
     }
 
@@ -30,7 +30,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
     public async Task Stdin_EOF_half_closes_and_the_answer_still_arrives()
     {
         var nc = await RunNetlabAsync(["nc", "127.0.0.1", Agent.Port.ToString()], "GET /index/Adam HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
-        Assert.Equal(0, nc.ExitCode);
+        nc.AssertExit(0);
         Assert.StartsWith("HTTP/1.1 200 OK", nc.Stdout);
         Assert.Contains("Hello, Adam!", nc.Stdout);
     }
@@ -42,7 +42,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         await using var ncat = Tool.Start("ncat", "-l", "127.0.0.1", port.ToString());
         await WaitForTcpAsync(port);
         var nc = await RunNetlabAsync(["nc", "127.0.0.1", port.ToString()], "from netlab to ncat\n"u8.ToArray());
-        Assert.Equal(0, nc.ExitCode);
+        nc.AssertExit(0);
         await ncat.WaitForExitAsync(10);
         Assert.Equal("from netlab to ncat\n", ncat.Stdout);
     }
@@ -73,7 +73,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         foreach (var line in new[] { "first client\n", "second client\n" })
         {
             var nc = await Tool.ShellAsync($"printf '{line.TrimEnd()}\\n' | nc -N 127.0.0.1 {port}");
-            Assert.Equal(0, nc.ExitCode);
+            nc.AssertExit(0);
             await listener.WaitForOutputAsync(line);
         }
 
@@ -87,7 +87,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         await using var ncat = Tool.Start("ncat", "--ssl", "-l", "127.0.0.1", port.ToString());
         await WaitForTcpAsync(port);
         var nc = await RunNetlabAsync(["nc", "--ssl", "127.0.0.1", port.ToString()], "secret line\n"u8.ToArray());
-        Assert.Equal(0, nc.ExitCode);
+        nc.AssertExit(0);
         await ncat.WaitForExitAsync(10);
         Assert.Equal("secret line\n", ncat.Stdout);
     }
@@ -99,7 +99,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         await using var listener = Netlab.Start("nc", "-l", "--ssl", "-v", "127.0.0.1", port.ToString());
         await WaitForTcpAsync(port);
         var ncat = await Tool.RunAsync("ncat", ["--ssl", "127.0.0.1", port.ToString()], "over TLS to netlab\n"u8.ToArray());
-        Assert.Equal(0, ncat.ExitCode);
+        ncat.AssertExit(0);
         await listener.WaitForExitAsync(10);
         Assert.Equal("over TLS to netlab\n", listener.Stdout);
         Assert.Matches("TLS certificate SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}", listener.Stderr);
@@ -120,7 +120,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
     public async Task Udp_lines_echo_back_from_the_agent()
     {
         var nc = await RunNetlabAsync(["nc", "-u", "127.0.0.1", Agent.Port.ToString()], "one\ntwo\n"u8.ToArray());
-        Assert.Equal(0, nc.ExitCode);
+        nc.AssertExit(0);
         Assert.Equal("one\ntwo\n", nc.Stdout);
     }
 
@@ -146,7 +146,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         await using var ncat = Tool.Start("bash", "-c", $"ncat -l 127.0.0.1 {port} > '{output}'");
         await WaitForTcpAsync(port);
         var send = await Tool.ShellAsync($"dotnet '{Path.Combine(AppContext.BaseDirectory, "netlab.dll")}' nc --send-only 127.0.0.1 {port} < '{input}'", 120);
-        Assert.True(send.ExitCode == 0, send.Stderr);
+        send.AssertExit(0);
         await ncat.WaitForExitAsync(60);
         Assert.Equal(sha, Hash(output));
     }
@@ -160,7 +160,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         await using var listener = Tool.Start("bash", "-c", $"dotnet '{Path.Combine(AppContext.BaseDirectory, "netlab.dll")}' nc -l --recv-only 127.0.0.1 {port} > '{output}'");
         await WaitForTcpAsync(port);
         var send = await Tool.ShellAsync($"ncat --send-only 127.0.0.1 {port} < '{input}'", 120);
-        Assert.Equal(0, send.ExitCode);
+        send.AssertExit(0);
         await listener.WaitForExitAsync(60);
         Assert.Equal(sha, Hash(output));
     }
@@ -174,7 +174,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         await session.WriteAsync("/recv via-netlab\n");
         await session.WaitForOutputAsync("OK armed");
         var send = await Tool.ShellAsync($"dotnet '{Path.Combine(AppContext.BaseDirectory, "netlab.dll")}' nc --send-only 127.0.0.1 {Agent.Port} < '{input}'");
-        Assert.Equal(0, send.ExitCode);
+        send.AssertExit(0);
         await session.WaitForOutputAsync($"sha256 {sha}");
     }
 
@@ -197,7 +197,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
     public async Task Usage_errors_exit_2_with_a_reason(string[] args, string message)
     {
         var run = await Netlab.RunAsync(args);
-        Assert.Equal(2, run.ExitCode);
+        run.AssertExit(2);
         Assert.Contains(message, run.Error);
     }
 
@@ -206,7 +206,7 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
     {
         var port = Netlab.FreePort();
         var nc = await RunNetlabAsync(["nc", "127.0.0.1", port.ToString()], []);
-        Assert.Equal(2, nc.ExitCode);
+        nc.AssertExit(2);
         Assert.Contains($"connect to 127.0.0.1:{port}: Connection refused", nc.Stderr);
     }
 

@@ -19,14 +19,14 @@ public class ToolPackageTests : IDisposable
         // A private NuGet cache: an earlier build of the same version must not stand in for this one.
         var env = $"NUGET_PACKAGES='{Path.Combine(_work, "nuget")}' DOTNET_CLI_TELEMETRY_OPTOUT=1";
         var pack = await Tool.ShellAsync($"cd '{root}' && {env} dotnet pack cli/NetLab.Cli -c Release -o '{packages}' --nologo 2>&1", 300);
-        Assert.True(pack.ExitCode == 0, pack.Stdout);
+        pack.AssertExit(0);
         Assert.Single(Directory.GetFiles(packages, "NetLab.Cli.*.nupkg"));
 
         var install = await Tool.ShellAsync($"{env} dotnet tool install NetLab.Cli --tool-path '{tools}' --add-source '{packages}' 2>&1", 300);
-        Assert.True(install.ExitCode == 0, install.Stdout);
+        install.AssertExit(0);
 
         var lab = await Tool.RunAsync(Path.Combine(tools, "netlab"), ["lab", "--json"], timeoutSeconds: 120);
-        Assert.True(lab.ExitCode == 0, lab.Stdout + lab.Stderr);
+        lab.AssertExit(0);
         var report = System.Text.Json.JsonDocument.Parse(lab.Stdout).RootElement;
         Assert.Equal(13, report.GetProperty("passed").GetInt32());
     }
