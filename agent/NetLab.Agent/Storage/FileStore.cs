@@ -8,12 +8,18 @@ public sealed record StoredFile(string Name, long Length, DateTimeOffset Modifie
 /// temporary file that is renamed into place only when complete, so a cut-off transfer never leaves a
 /// file that looks complete.
 /// </summary>
+/// <remarks>
+/// The total is kept as the bytes stored (counted from the folder at start) plus the bytes that uploads in
+/// progress have reserved. Before refusing anything for the total, the store counts the folder again: an
+/// operator may have deleted files by hand (or copied some in), and "storage full" must be true when said.
+/// </remarks>
 public sealed class FileStore
 {
     private const string PartialSuffix = ".partial";
     private readonly AgentLimits _limits;
     private readonly Lock _gate = new();
-    private long _usedBytes;
+    private long _storedBytes; // the files in the folder, as last counted plus what commits changed since
+    private long _inFlightBytes; // reserved by uploads not yet committed or abandoned
 
     public FileStore(string dataDir, AgentLimits limits)
     {
@@ -25,14 +31,23 @@ public sealed class FileStore
             File.Delete(leftover); // an upload the previous run never finished
         }
 
-        _usedBytes = List().Sum(f => f.Length);
+        _storedBytes = CountStored();
     }
 
     /// <summary>The folder holding the files.</summary>
     public string Directory { get; }
 
     /// <summary>Bytes stored plus bytes reserved by uploads in progress.</summary>
-    public long UsedBytes => Interlocked.Read(ref _usedBytes);
+    public long UsedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _storedBytes + _inFlightBytes;
+            }
+        }
+    }
 
     public AgentLimits Limits => _limits;
 
@@ -68,9 +83,15 @@ public sealed class FileStore
             throw TooLarge(expectedLength.Value);
         }
 
-        if (expectedLength is { } n && UsedBytes + n > _limits.MaxStoredBytes)
+        if (expectedLength is { } n)
         {
-            throw Full(n);
+            lock (_gate)
+            {
+                if (!FitsRecounting(n))
+                {
+                    throw Full(n);
+                }
+            }
         }
 
         var temp = Path.Combine(Directory, $".{name}.{Guid.NewGuid():N}{PartialSuffix}");
@@ -96,31 +117,55 @@ public sealed class FileStore
 
         lock (_gate)
         {
-            if (_usedBytes + count > _limits.MaxStoredBytes)
+            if (!FitsRecounting(count))
             {
                 throw Full(alreadyWritten + count);
             }
 
-            _usedBytes += count;
+            _inFlightBytes += count;
         }
     }
 
-    internal void Release(long count) => Interlocked.Add(ref _usedBytes, -count);
+    /// <summary>An upload abandoned: its reservation goes back.</summary>
+    internal void Release(long count)
+    {
+        lock (_gate)
+        {
+            _inFlightBytes -= count;
+        }
+    }
 
-    internal void Replace(string temp, string path)
+    /// <summary>An upload of <paramref name="length"/> bytes committed: its reservation becomes a stored file.</summary>
+    internal void Replace(string temp, string path, long length)
     {
         lock (_gate)
         {
             var old = new FileInfo(path);
             var oldLength = old.Exists ? old.Length : 0;
             File.Move(temp, path, overwrite: true);
-            _usedBytes -= oldLength;
+            _inFlightBytes -= length;
+            _storedBytes += length - oldLength;
         }
     }
+
+    // Under _gate. The folder is counted again only on the way to a refusal, which is rare and worth a listing.
+    private bool FitsRecounting(long count)
+    {
+        if (_storedBytes + _inFlightBytes + count <= _limits.MaxStoredBytes)
+        {
+            return true;
+        }
+
+        _storedBytes = CountStored();
+        return _storedBytes + _inFlightBytes + count <= _limits.MaxStoredBytes;
+    }
+
+    private long CountStored() => List().Sum(f => f.Length);
 
     private StorageException TooLarge(long length) =>
         new(StorageError.FileTooLarge, $"file too large: {length} bytes is over the per-file limit of {_limits.MaxFileBytes} bytes");
 
+    // Under _gate.
     private StorageException Full(long length) =>
-        new(StorageError.StorageFull, $"storage full: {length} more bytes would exceed the agent's total of {_limits.MaxStoredBytes} bytes ({UsedBytes} used)");
+        new(StorageError.StorageFull, $"storage full: {length} more bytes would exceed the agent's total of {_limits.MaxStoredBytes} bytes ({_storedBytes + _inFlightBytes} used)");
 }

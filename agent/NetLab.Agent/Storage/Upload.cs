@@ -61,7 +61,7 @@ public sealed class Upload : IAsyncDisposable
 
         await _stream.FlushAsync();
         await _stream.DisposeAsync();
-        _store.Replace(_temp, _path);
+        _store.Replace(_temp, _path, Length);
         _committed = true;
     }
 

@@ -85,6 +85,41 @@ public class FileStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Files_deleted_by_hand_free_their_quota_before_anything_is_refused()
+    {
+        var store = new FileStore(_dir, new AgentLimits { MaxStoredBytes = 1000 });
+        foreach (var name in new[] { "old1", "old2" })
+        {
+            await using var upload = store.BeginUpload(name);
+            await upload.WriteAsync(new byte[400]);
+            await upload.CommitAsync();
+        }
+
+        File.Delete(Path.Combine(store.Directory, "old1")); // an operator tidying up with rm
+        File.Delete(Path.Combine(store.Directory, "old2"));
+
+        await using (var sized = store.BeginUpload("sized", 900)) // checked up front against the total
+        {
+            await sized.WriteAsync(new byte[900]);
+            await sized.CommitAsync();
+        }
+
+        File.Delete(Path.Combine(store.Directory, "sized"));
+        await using (var streamed = store.BeginUpload("streamed")) // checked block by block
+        {
+            await streamed.WriteAsync(new byte[600]);
+            await streamed.WriteAsync(new byte[300]);
+            await streamed.CommitAsync();
+        }
+
+        Assert.Equal(900, store.UsedBytes);
+        await using var over = store.BeginUpload("over");
+        var full = await Assert.ThrowsAsync<StorageException>(async () => await over.WriteAsync(new byte[101]));
+        Assert.Equal(StorageError.StorageFull, full.Error);
+        Assert.Contains("(900 used)", full.Message);
+    }
+
+    [Fact]
     public async Task A_sized_upload_that_falls_short_is_incomplete_and_not_stored()
     {
         var store = new FileStore(_dir, new AgentLimits());
