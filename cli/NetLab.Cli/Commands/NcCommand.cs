@@ -19,7 +19,7 @@ internal static class NcCommand
         var sendOnly = new Option<bool>("--send-only") { Description = "Only send stdin; never print what comes back" };
         var recvOnly = new Option<bool>("--recv-only") { Description = "Only print what arrives; never read stdin" };
         var crlf = new Option<bool>("--crlf", "-C") { Description = "Send line endings as CRLF (what telnet and HTTP expect)" };
-        var keepOpen = new Option<bool>("--keep-open", "-k") { Description = "With -l: accept another connection after each one ends" };
+        var keepOpen = new Option<bool>("--keep-open", "-k") { Description = "With -l: accept another connection after each one ends (stdin goes to one connection after another)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Say on stderr what happens (listening, connected, TLS)" };
         var wait = OptionParsers.Duration("--wait", "Connect timeout, and with -u how long to wait for replies after stdin ends (default 10s / 1s)", fallback: null, allowZero: false, "-w");
         var json = new Option<bool>("--json") { Description = "At the end, print a JSON summary (bytes sent and received) on stderr; stdout stays the data" };

@@ -17,6 +17,9 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
 {
     private const int BufferSize = 64 * 1024;
 
+    // With -l -k, one reader of stdin for all the connections in turn (SharedStdin says why).
+    private readonly SharedStdin? _sharedStdin = options.Listen && options.KeepOpen ? new SharedStdin(io.OpenStdin, BufferSize) : null;
+
     public async Task RunAsync(CancellationToken ct)
     {
         if (options.Udp)
@@ -118,8 +121,9 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
     {
         counters.Connections++;
         var ssl = stream as SslStream;
+        using var stopStdin = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var toStdout = options.SendOnly ? Task.CompletedTask : CopyToStdoutAsync(stream, ct);
-        var fromStdin = options.RecvOnly ? Task.CompletedTask : CopyFromStdinAsync(stream, socket, ssl, ct);
+        var fromStdin = options.RecvOnly ? Task.CompletedTask : CopyFromStdinAsync(stream, socket, ssl, stopStdin.Token);
 
         if (options.SendOnly)
         {
@@ -128,14 +132,22 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
             return;
         }
 
-        // The peer closing ends the session; stdin EOF only half-closes. A console read cannot be
-        // cancelled, so a stdin copy still waiting when the peer closes is left behind, not awaited.
+        // The peer closing ends the session; stdin EOF only half-closes.
         if (await Task.WhenAny(toStdout, fromStdin) == fromStdin)
         {
             await fromStdin; // surfaces a send error
         }
 
         await toStdout;
+        if (_sharedStdin is not null)
+        {
+            // -k: stop waiting for stdin, so what is typed next goes to the next connection.
+            await stopStdin.CancelAsync();
+            await fromStdin.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            return;
+        }
+
+        // A console read cannot be cancelled: the copy still waiting is left behind, and the run ends.
         _ = fromStdin.ContinueWith(t => t.Exception, TaskScheduler.Default);
     }
 
@@ -161,14 +173,14 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
 
     private async Task CopyFromStdinAsync(Stream stream, Socket socket, SslStream? ssl, CancellationToken ct)
     {
-        var stdin = io.OpenStdin();
+        Func<Memory<byte>, CancellationToken, ValueTask<int>> read = _sharedStdin is not null ? _sharedStdin.ReadAsync : io.OpenStdin().ReadAsync;
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         var converted = options.Crlf ? ArrayPool<byte>.Shared.Rent(BufferSize * 2) : null;
         var lastWasCr = false;
         try
         {
             int n;
-            while ((n = await stdin.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+            while ((n = await read(buffer.AsMemory(0, BufferSize), ct)) > 0)
             {
                 var chunk = buffer.AsMemory(0, n);
                 if (converted is not null)

@@ -81,6 +81,30 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
     }
 
     [Fact]
+    public async Task Keep_open_gives_a_line_typed_after_a_client_left_to_the_next_client()
+    {
+        var port = Netlab.FreePort();
+        await using var listener = Netlab.Start("nc", "-l", "-k", "127.0.0.1", port.ToString());
+        await WaitForTcpAsync(port);
+
+        await using (var first = Tool.Start("nc", "-N", "127.0.0.1", port.ToString()))
+        {
+            await listener.WriteAsync("to the first\n");
+            await first.WaitForOutputAsync("to the first\n");
+            first.CloseStdin(); // the first client leaves while netlab waits for its next line
+            await first.WaitForExitAsync(10);
+        }
+
+        await listener.WriteAsync("to the second\n");
+        await using var second = Tool.Start("nc", "-N", "127.0.0.1", port.ToString());
+        await second.WaitForOutputAsync("to the second\n");
+        await listener.WriteAsync("and more\n");
+        await second.WaitForOutputAsync("and more\n");
+        Assert.Equal("to the second\nand more\n", second.Stdout);
+        Assert.False(listener.HasExited);
+    }
+
+    [Fact]
     public async Task Netlab_nc_ssl_talks_to_ncat_ssl_listening()
     {
         var port = Netlab.FreePort();
