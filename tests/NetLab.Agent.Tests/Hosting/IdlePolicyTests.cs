@@ -65,7 +65,7 @@ public class IdlePolicyTests : IDisposable
         await Task.Delay(1500);
         await using var check = AgentProcess.Start("idle-check", "--ttl", "1s", "--port", port.ToString());
         await check.WaitForExitAsync(30);
-        Assert.Equal(IdleCheckCommand.StopExitCode, check.ExitCode);
+        check.AssertExit(IdleCheckCommand.StopExitCode);
         Assert.Contains("stop: no lab connection for", check.Stdout);
     }
 }
