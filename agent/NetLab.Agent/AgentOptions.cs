@@ -3,34 +3,6 @@ using Microsoft.Extensions.Logging;
 
 namespace NetLab.Agent;
 
-/// <summary>Every limit the agent enforces. Each one, when hit, gives the client a clear error line or status.</summary>
-public sealed record AgentLimits
-{
-    /// <summary>Open TCP connections in total.</summary>
-    public int MaxConnections { get; init; } = 20_000;
-
-    /// <summary>Open TCP connections from one client address.</summary>
-    public int MaxConnectionsPerAddress { get; init; } = 256;
-
-    /// <summary>Longest line a text session accepts, in bytes, without its line ending.</summary>
-    public int MaxLineBytes { get; init; } = 8 * 1024;
-
-    /// <summary>A text session with no input for this long is closed.</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>Bytes stored in the data directory's files, all together.</summary>
-    public long MaxStoredBytes { get; init; } = 1L << 30;
-
-    /// <summary>Bytes in one stored file.</summary>
-    public long MaxFileBytes { get; init; } = 256L << 20;
-
-    /// <summary>Largest <c>/source N</c> and <c>/bytes/{n}</c>.</summary>
-    public long MaxGeneratedBytes { get; init; } = 16L << 30;
-
-    /// <summary>How long a <c>/recv</c> or <c>/send</c> stays armed waiting for the next connection.</summary>
-    public TimeSpan ArmTimeout { get; init; } = TimeSpan.FromSeconds(60);
-}
-
 /// <summary>How to run an agent: where it listens, where it keeps its files, and its limits.</summary>
 public sealed record AgentOptions
 {
@@ -54,6 +26,9 @@ public sealed record AgentOptions
 
     /// <summary>Lets an embedding program (the CLI's lab, tests) route or silence the agent's logs.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>How long the host has been up when the agent starts (tests pretend; by default, since boot).</summary>
+    internal TimeSpan? HostUptime { get; init; }
 
     /// <summary>systemd's StateDirectory when run as a service, else the user's data directory.</summary>
     public static string DefaultDataDir()

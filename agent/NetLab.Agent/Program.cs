@@ -21,7 +21,7 @@ var root = AgentCommand.Create(async options =>
         var host = options.Bind.Equals(System.Net.IPAddress.Any) || options.Bind.Equals(System.Net.IPAddress.IPv6Any) ? "localhost" : agent.Endpoint.Address.ToString();
         var port = agent.Endpoint.Port;
         Console.WriteLine($"""
-            netlab-agent {LabServices.Version} listening on {agent.Endpoint} (tcp+udp)
+            netlab-agent {AgentHost.Version} listening on {agent.Endpoint} (tcp+udp)
             certificate SHA-256 {agent.Fingerprint}
             Ready. Try:
               nc {host} {port}                         the text session: type anything, /help, q to quit
@@ -36,4 +36,17 @@ var root = AgentCommand.Create(async options =>
     return 0;
 });
 
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line per mistake and where to look, like the classic tools: not the whole help, and exit 2.
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"netlab-agent: {error.Message}");
+    }
+
+    Console.Error.WriteLine("Try 'netlab-agent --help' for the options.");
+    return 2;
+}
+
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -1,100 +1,60 @@
-using System.Net;
 using Microsoft.AspNetCore.Connections;
+using NetLab.Agent.Hosting;
+using NetLab.Agent.Internet;
 
 namespace NetLab.Agent.Connections;
 
 /// <summary>
-/// Caps open connections in total and per client address. Unlike Kestrel's own limit, which closes silently,
-/// a refused client is told why in one line.
+/// The first middleware: admits the connection into the <see cref="ConnectionTable"/> (a refused client is told
+/// why in one line, unlike Kestrel's own limit, which closes silently), gives it a <see cref="LabConnection"/>
+/// with its egress account, meters connections from other machines, and turns whatever a client makes go wrong
+/// further up into one rate-limited log line instead of a stack trace.
 /// </summary>
-public sealed class ConnectionLimitMiddleware(ConnectionDelegate next, ConnectionCounter counter, AgentLimits limits)
+internal sealed class ConnectionLimitMiddleware(ConnectionDelegate next, LabServices lab)
 {
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var address = connection.Peer().Address;
-        var refusal = counter.TryEnter(address, limits);
+        var peer = connection.Peer();
+        using var admitted = new LabConnection(connection, peer, lab.Egress.Open(peer.Address), lab.Time);
+        var refusal = lab.Connections.TryEnter(admitted);
         if (refusal is not null)
         {
-            connection.Transport.Output.WriteLine(refusal);
-            await LingeringClose.RunAsync(connection, CancellationToken.None);
+            try
+            {
+                connection.Transport.Output.WriteLine(refusal);
+                await LingeringClose.RunAsync(connection, lab.Time, CancellationToken.None);
+            }
+            catch (Exception e) when (ClientLog.IsClientCaused(e))
+            {
+                // It left before it could be told.
+            }
+
             return;
+        }
+
+        connection.Features.Set(admitted);
+        var transport = connection.Transport;
+        if (!admitted.IsLoopback)
+        {
+            connection.Transport = new MeteredTransport(transport, admitted, connection);
         }
 
         try
         {
             await next(connection);
         }
+        catch (Exception e) when (ClientLog.IsClientCaused(e) || lab.Stopping.IsCancellationRequested)
+        {
+            lab.ClientLog.ClientFailed(peer.Address, "connection ended abnormally", e);
+        }
+        catch (Exception e)
+        {
+            lab.ClientLog.Unexpected(peer.Address, e);
+        }
         finally
         {
-            counter.Exit(address);
-        }
-    }
-}
-
-/// <summary>Open connections, in total and per client address.</summary>
-public sealed class ConnectionCounter
-{
-    private readonly Dictionary<IPAddress, int> _perAddress = [];
-    private int _total;
-
-    /// <summary>Connections open now.</summary>
-    public int Open => Volatile.Read(ref _total);
-
-    /// <summary>Connections accepted since start.</summary>
-    public long Accepted { get; private set; }
-
-    /// <summary>
-    /// When a connection from another machine was last opened or closed (Environment.TickCount64), 0 for
-    /// never. Loopback does not count: the host's own idle check asks /health over loopback.
-    /// </summary>
-    public long LastRemoteActivityTicks { get; private set; }
-
-    /// <summary>Connections from other machines open now.</summary>
-    public int OpenRemote { get; private set; }
-
-    /// <summary>Counts the connection in, or returns the error line that refuses it.</summary>
-    internal string? TryEnter(IPAddress address, AgentLimits limits)
-    {
-        lock (_perAddress)
-        {
-            if (_total >= limits.MaxConnections)
-            {
-                return $"ERROR too many connections: the agent is at its limit of {limits.MaxConnections}; try again later";
-            }
-
-            var mine = _perAddress.GetValueOrDefault(address);
-            if (mine >= limits.MaxConnectionsPerAddress)
-            {
-                return $"ERROR too many connections from {address}: the limit is {limits.MaxConnectionsPerAddress} per address; close some and try again";
-            }
-
-            _perAddress[address] = mine + 1;
-            _total++;
-            Accepted++;
-            if (!IPAddress.IsLoopback(address))
-            {
-                OpenRemote++;
-                LastRemoteActivityTicks = Environment.TickCount64;
-            }
-            return null;
-        }
-    }
-
-    internal void Exit(IPAddress address)
-    {
-        lock (_perAddress)
-        {
-            _total--;
-            if (!IPAddress.IsLoopback(address))
-            {
-                OpenRemote--;
-                LastRemoteActivityTicks = Environment.TickCount64;
-            }
-
-            if (--_perAddress[address] == 0)
-            {
-                _perAddress.Remove(address);
-            }
+            connection.Transport = transport;
+            lab.Connections.Exit(admitted);
         }
     }
 }

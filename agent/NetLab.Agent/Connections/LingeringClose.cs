@@ -13,18 +13,18 @@ internal static class LingeringClose
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(3);
 
-    public static async Task RunAsync(ConnectionContext connection, CancellationToken stopping)
+    public static async Task RunAsync(ConnectionContext connection, TimeProvider time, CancellationToken stopping)
     {
         var input = connection.Transport.Input;
-        using var longest = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        longest.CancelAfter(Longest);
+        using var deadline = new CancellationTokenSource(Longest, time);
+        using var longest = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
         try
         {
             await connection.Transport.Output.FlushAsync(longest.Token);
             while (true)
             {
-                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(longest.Token);
-                quiet.CancelAfter(Quiet);
+                using var pause = new CancellationTokenSource(Quiet, time);
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(longest.Token, pause.Token);
                 var result = await input.ReadAsync(quiet.Token);
                 input.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted || result.IsCanceled)

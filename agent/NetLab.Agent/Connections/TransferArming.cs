@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 
 namespace NetLab.Agent.Connections;
@@ -18,33 +17,102 @@ public enum TransferDirection
 /// <param name="Name">The stored file.</param>
 /// <param name="ExpectedLength">With <c>/recv NAME SIZE</c>: anything shorter is not stored.</param>
 /// <param name="Expires">When the arming lapses.</param>
-/// <param name="Notify">Tells the session that armed it how the transfer went (it may be gone).</param>
-public sealed record ArmedTransfer(
+/// <param name="Session">The session that armed it (one arm per session and address).</param>
+/// <param name="Notify">Tells that session how the transfer went, without waiting for it (it may be gone).</param>
+internal sealed record ArmedTransfer(
     TransferDirection Direction,
     string Name,
     long? ExpectedLength,
     DateTimeOffset Expires,
-    Func<string, ValueTask> Notify);
+    object Session,
+    Func<string, bool> Notify);
 
 /// <summary>
-/// One armed transfer per client address: the next connection from that address skips sniffing and is
-/// the raw transfer, because a file's bytes can look like anything (TLS, HTTP or text).
+/// One armed transfer per client address. Which connection is the transfer is decided by how it starts (see
+/// the sniffer): for <c>/recv</c>, the next connection from the address that sends data at once (not an HTTP
+/// request line, not TLS); for <c>/send</c>, the next one that closes its sending side at once without sending
+/// anything (<c>ncat HOST PORT &lt; /dev/null &gt; FILE</c>). So a classmate behind the same NAT who opens an
+/// ordinary nc session (silent until a person types) or sends a curl request is never taken for it.
 /// </summary>
-public sealed class TransferArming(TimeProvider time)
+/// <remarks>
+/// What the agent cannot tell apart, it refuses: when a second session at an address asks for a raw transfer
+/// while one is armed, both are two people behind one NAT address, and a raw connection names no file. Both
+/// arms are refused (the first one cancelled, its session told why), raw transfers from that address pause for
+/// the arm timeout, and both are pointed at HTTP, whose requests name their file.
+/// </remarks>
+internal sealed class TransferArming(TimeProvider time, TimeSpan armTimeout, int port)
 {
-    private readonly ConcurrentDictionary<IPAddress, ArmedTransfer> _armed = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPAddress, ArmedTransfer> _armed = [];
+    private readonly Dictionary<IPAddress, DateTimeOffset> _paused = [];
 
-    /// <summary>Arms (or re-arms) the next connection from <paramref name="address"/>.</summary>
-    public void Arm(IPAddress address, ArmedTransfer transfer) => _armed[address] = transfer;
-
-    /// <summary>Takes the transfer armed for <paramref name="address"/>, if one is armed and not expired.</summary>
-    public ArmedTransfer? Take(IPAddress address)
+    /// <summary>Arms (or re-arms) the next connection from <paramref name="address"/>; null when armed, else the refusal.</summary>
+    public string? Arm(IPAddress address, ArmedTransfer transfer)
     {
-        if (_armed.IsEmpty || !_armed.TryRemove(address, out var transfer))
+        ArmedTransfer? cancelled = null;
+        string refusal;
+        lock (_gate)
         {
-            return null;
+            var now = time.GetUtcNow();
+            if (_paused.TryGetValue(address, out var until) && until > now)
+            {
+                return $"ERROR raw transfers from {address} are paused for {(until - now).TotalSeconds:0} more s: two sessions at this address asked for one at once "
+                    + "(classmates behind the same NAT?), and a raw connection names no file, so the agent cannot tell whose is whose. "
+                    + HttpHint(transfer);
+            }
+
+            _paused.Remove(address);
+            if (!_armed.TryGetValue(address, out var existing) || existing.Expires <= now || ReferenceEquals(existing.Session, transfer.Session))
+            {
+                _armed[address] = transfer;
+                return null;
+            }
+
+            // Two people at one address: refuse both, rather than guess.
+            _armed.Remove(address);
+            _paused[address] = now + armTimeout;
+            cancelled = existing;
+            refusal = $"ERROR another session from {address} has a transfer armed ({existing.Name}): behind a shared NAT the agent cannot tell whose "
+                + $"connection is whose, so both are refused and raw transfers from this address pause for {armTimeout.TotalSeconds:0} s. " + HttpHint(transfer);
         }
 
-        return transfer.Expires > time.GetUtcNow() ? transfer : null;
+        cancelled.Notify($"ERROR your {Command(cancelled)} {cancelled.Name} was cancelled: another session from {address} asked for a raw transfer too "
+            + "(a classmate behind the same NAT?), and the agent cannot tell whose connection is whose. " + HttpHint(cancelled));
+        return refusal;
     }
+
+    /// <summary>The transfer armed for <paramref name="address"/>, if one is armed and not expired; it stays armed.</summary>
+    public ArmedTransfer? Peek(IPAddress address)
+    {
+        lock (_gate)
+        {
+            if (_armed.Count == 0 || !_armed.TryGetValue(address, out var transfer))
+            {
+                return null;
+            }
+
+            if (transfer.Expires > time.GetUtcNow())
+            {
+                return transfer;
+            }
+
+            _armed.Remove(address);
+            return null;
+        }
+    }
+
+    /// <summary>Takes <paramref name="transfer"/> for a connection: true when it was still the one armed.</summary>
+    public bool TryTake(IPAddress address, ArmedTransfer transfer)
+    {
+        lock (_gate)
+        {
+            return _armed.TryGetValue(address, out var armed) && ReferenceEquals(armed, transfer) && _armed.Remove(address);
+        }
+    }
+
+    private static string Command(ArmedTransfer transfer) => transfer.Direction == TransferDirection.Receive ? "/recv" : "/send";
+
+    private string HttpHint(ArmedTransfer transfer) => transfer.Direction == TransferDirection.Receive
+        ? $"Use HTTP, which names the file: curl -T FILE http://HOST:{port}/files/{transfer.Name}"
+        : $"Use HTTP, which names the file: curl -o FILE http://HOST:{port}/files/{transfer.Name}";
 }

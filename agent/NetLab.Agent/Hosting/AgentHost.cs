@@ -1,4 +1,5 @@
 using System.Net;
+using System.Reflection;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -10,8 +11,6 @@ using NetLab.Agent.Certificates;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Http;
 using NetLab.Agent.Sniffing;
-using NetLab.Agent.Storage;
-using NetLab.Agent.Text;
 using NetLab.Agent.Udp;
 
 namespace NetLab.Agent.Hosting;
@@ -37,7 +36,11 @@ public sealed class AgentHost : IAsyncDisposable
     /// <summary>The certificate's SHA-256 fingerprint (colon-separated hex).</summary>
     public string Fingerprint => Lab.Certificate.Fingerprint;
 
-    public LabServices Lab { get; }
+    /// <summary>The agent's version, as the banner, the ready output and /health show it.</summary>
+    public static string Version { get; } =
+        typeof(AgentHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    internal LabServices Lab { get; }
 
     /// <summary>The agent's services (for tests: which pools and factories Kestrel was given).</summary>
     internal IServiceProvider Services => _app.Services;
@@ -116,20 +119,24 @@ public sealed class AgentHost : IAsyncDisposable
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Host.UseSystemd();
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // What clients make Kestrel see (resets, bad requests, failed handshakes) is the agent's to log, once,
+        // in one line (Internet/ClientLog.cs); Kestrel's own lines for it carry stack traces.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Critical);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Diagnostics", LogLevel.Critical);
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
 
         // Kestrel's pools start with 1 MiB blocks: bulk transfers receive in 1 MiB reads, not 4 KiB ones.
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, AgentMemoryPoolFactory>();
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(_ => loading.GetAwaiter().GetResult()); // awaited below, before anything resolves it
-        builder.Services.AddSingleton(new FileStore(options.DataDir, options.Limits));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ConnectionCounter>();
-        builder.Services.AddSingleton<TransferArming>();
-        builder.Services.AddSingleton<ChatRooms>();
-        builder.Services.AddSingleton<LabServices>();
+        builder.Services.AddSingleton(sp => new LabServices(
+            options,
+            endpoint,
+            loading.GetAwaiter().GetResult(), // awaited below, before anything resolves it
+            TimeProvider.System,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("NetLab.Agent"),
+            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
         builder.Services.AddHostedService(sp => new UdpEchoService(udp, sp.GetRequiredService<LabServices>()));
+        builder.Services.AddHostedService(sp => new LifetimeWarnings(sp.GetRequiredService<LabServices>(), options.HostUptime ?? HostUptime.Now));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -140,24 +147,18 @@ public sealed class AgentHost : IAsyncDisposable
                 var lab = listen.ApplicationServices.GetRequiredService<LabServices>();
                 var handoff = new HttpHandoff();
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.Use(next => new ConnectionLimitMiddleware(next, lab.Connections, lab.Limits).OnConnectionAsync);
-                listen.Use(next => new ArmedTransferMiddleware(next, lab.Arming, lab.Files, lab.Logger).OnConnectionAsync);
-                listen.Use(next => new SniffMiddleware(next, handoff, lab, insideTls: false).OnConnectionAsync);
-                listen.Use(next => new TlsMemoryPool(next).OnConnectionAsync);
-                listen.UseHttps(new TlsHandshakeCallbackOptions
-                {
-                    OnConnection = async _ => new SslServerAuthenticationOptions
+                listen.UseLabLimits(lab)
+                    .UseLabSniffing(lab, handoff, insideTls: false)
+                    .UseSmallBlocksForTls()
+                    .UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        ServerCertificateContext = await lab.Certificate.ServerContext,
-                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    },
-                });
-                listen.Use(next =>
-                {
-                    // The last middleware: its next is Kestrel's HTTP delegate.
-                    handoff.Http = next;
-                    return new SniffMiddleware(next, handoff, lab, insideTls: true).OnConnectionAsync;
-                });
+                        OnConnection = async _ => new SslServerAuthenticationOptions
+                        {
+                            ServerCertificateContext = await lab.Certificate.ServerContext,
+                            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                        },
+                    })
+                    .UseLabSniffing(lab, handoff, insideTls: true);
             });
         });
 
@@ -173,12 +174,13 @@ public sealed class AgentHost : IAsyncDisposable
             throw;
         }
 
+        var services = app.Services.GetRequiredService<LabServices>();
         if (certificate.Created)
         {
-            Log.CertificateCreated(app.Services.GetRequiredService<LabServices>().Logger, Path.Combine(options.DataDir, AgentCertificate.FileName));
+            Log.CertificateCreated(services.Logger, Path.Combine(options.DataDir, AgentCertificate.FileName));
         }
 
-        LabRoutes.Map(app, app.Services.GetRequiredService<LabServices>());
+        LabRoutes.Map(app, services);
         return app;
     }
 }

@@ -27,4 +27,15 @@ public static class Durations
         duration = TimeSpan.FromSeconds(n * unit);
         return true;
     }
+
+    /// <summary>The form people type, exact and as short as it goes: 300ms, 60s, 10m, 8h (0s for zero).</summary>
+    public static string Format(TimeSpan duration)
+    {
+        var ms = (long)duration.TotalMilliseconds;
+        return ms == 0 ? "0s"
+            : ms % 3_600_000 == 0 ? $"{ms / 3_600_000}h"
+            : ms % 60_000 == 0 ? $"{ms / 60_000}m"
+            : ms % 1000 == 0 ? $"{ms / 1000}s"
+            : $"{ms}ms";
+    }
 }

@@ -5,9 +5,10 @@ using System.Text.Json;
 namespace NetLab.Agent.Hosting;
 
 /// <summary>
-/// <c>netlab-agent idle-check --ttl 60m</c>: asks the local agent how long it has been idle and applies
-/// <see cref="IdlePolicy"/>. Exit 0 keeps the host running; exit 3 means "stop now" (the lab host's timer
-/// then powers off, which EC2 turns into a stop). It executes nothing itself.
+/// <c>netlab-agent idle-check --ttl 60m --max-lifetime 8h</c>: asks the local agent (over loopback, which it never
+/// refuses) how long since the last lab use, reads who is logged in, and applies <see cref="IdlePolicy"/>. Exit 0
+/// keeps the host running; exit 3 means "stop now" (the lab host's timer then powers off, which EC2 turns into
+/// a stop). It executes nothing itself, and needs no privilege.
 /// </summary>
 public static class IdleCheckCommand
 {
@@ -15,17 +16,24 @@ public static class IdleCheckCommand
 
     public static Command Create()
     {
-        var ttl = OptionParsers.Duration("--ttl", "Stop after this long without a lab connection (e.g. 60m; 0s turns it off)", allowZero: true);
+        var ttl = OptionParsers.Duration("--ttl", "Stop after this long without lab use (e.g. 60m; 0s turns it off)", allowZero: true);
         ttl.Required = true;
-        var port = new Option<int>("--port", "-p") { Description = "The agent's port on 127.0.0.1", DefaultValueFactory = _ => LabPorts.Agent };
-        var command = new Command("idle-check", "Exit 3 when the host has had no lab connection for --ttl (the lab host's timer then stops it), else 0")
+        var max = OptionParsers.Duration("--max-lifetime", "Stop once the host has been up this long, whatever the traffic (0s = off)", new AgentLimits().MaxLifetime, allowZero: true);
+        var port = new Option<int>("--port", "-p") { Description = $"The agent's port on 127.0.0.1 (default {LabPorts.Agent})" };
+        var logins = new Option<string>("--logins") { Description = $"Login records to read for open ssh logins (default {LoginRecords.DefaultPath})", HelpName = "file" };
+        var command = new Command("idle-check", "Exit 3 when the host should stop (its maximum lifetime reached, or no lab use for --ttl), else 0")
         {
-            ttl, port,
+            ttl, max, port, logins,
         };
         command.SetAction(async (r, ct) =>
         {
-            var idle = await AskAgentAsync(r.GetValue(port), ct);
-            var verdict = IdlePolicy.Decide(idle, TimeSpan.FromMilliseconds(Environment.TickCount64), r.GetValue(ttl));
+            var facts = new IdleFacts(
+                await AskAgentAsync(r.ValueOr(port, LabPorts.Agent), ct),
+                LoginRecords.CountOpen(r.ValueOr(logins, LoginRecords.DefaultPath)),
+                HostUptime.Now,
+                r.GetValue(ttl),
+                r.ValueOr(max, new AgentLimits().MaxLifetime));
+            var verdict = IdlePolicy.Decide(facts);
             Console.WriteLine($"netlab idle-check: {(verdict.Stop ? "stop" : "keep running")}: {verdict.Reason}");
             return verdict.Stop ? StopExitCode : 0;
         });
@@ -40,7 +48,7 @@ public static class IdleCheckCommand
             var health = await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{port}/health", ct);
             return TimeSpan.FromSeconds(health.GetProperty("idleSeconds").GetDouble());
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             return null;
         }

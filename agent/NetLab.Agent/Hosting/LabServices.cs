@@ -1,59 +1,84 @@
-using System.Reflection;
-using Microsoft.Extensions.Hosting;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using NetLab.Agent.Certificates;
 using NetLab.Agent.Connections;
+using NetLab.Agent.Internet;
 using NetLab.Agent.Storage;
 using NetLab.Agent.Text;
+using NetLab.Agent.Udp;
 
 namespace NetLab.Agent.Hosting;
 
-/// <summary>What every connection handler of one agent shares.</summary>
-public sealed class LabServices(
-    AgentOptions options,
-    AgentCertificate certificate,
-    FileStore files,
-    ConnectionCounter connections,
-    TransferArming arming,
-    ChatRooms rooms,
-    TimeProvider time,
-    IHostApplicationLifetime lifetime,
-    ILoggerFactory loggers)
+/// <summary>
+/// What every connection handler of one agent shares, built once by <see cref="AgentHost"/> from plain parts
+/// (none needs a host: a test builds its own).
+/// </summary>
+internal sealed class LabServices : IDisposable
 {
-    /// <summary>The agent's version, as the banner and /health show it.</summary>
-    public static string Version { get; } =
-        typeof(LabServices).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public LabServices(AgentOptions options, IPEndPoint endpoint, AgentCertificate certificate, TimeProvider time, ILogger logger, CancellationToken stopping)
+    {
+        Options = options;
+        Endpoint = endpoint;
+        Certificate = certificate;
+        Time = time;
+        Logger = logger;
+        Stopping = stopping;
+        StartedAt = time.GetUtcNow();
+        Files = new FileStore(options.DataDir, Limits, time);
+        Connections = new ConnectionTable(Limits);
+        Arming = new TransferArming(time, Limits.ArmTimeout, endpoint.Port);
+        Use = new LabUse(time);
+        Egress = new EgressBudget(Limits, time);
+        ClientLog = new ClientLog(logger, time, Limits.ClientLogLinesPerMinute);
+        Transfers = new ArmedTransfers(Arming, Files, Use, Limits, time, logger);
+        Udp = new UdpLimiter(Limits, time);
+        Text = new TextServices(Limits, Files, new ChatRooms(), Arming, Use, Sessions, time, logger, stopping);
+    }
+
+    public AgentOptions Options { get; }
+
+    public AgentLimits Limits => Options.Limits;
+
+    /// <summary>Where the agent listens; its port is the one every hint names.</summary>
+    public IPEndPoint Endpoint { get; }
+
+    public int Port => Endpoint.Port;
+
+    public AgentCertificate Certificate { get; }
+
+    public FileStore Files { get; }
+
+    public ConnectionTable Connections { get; }
+
+    public TransferArming Arming { get; }
+
+    public ArmedTransfers Transfers { get; }
+
+    public LabUse Use { get; }
+
+    public EgressBudget Egress { get; }
+
+    public UdpLimiter Udp { get; }
+
+    public TextSessions Sessions { get; } = new();
+
+    public TextServices Text { get; }
+
+    public ClientLog ClientLog { get; }
+
+    public TimeProvider Time { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Cancelled when the agent starts to stop: idle sessions say goodbye and close.</summary>
+    public CancellationToken Stopping { get; }
+
+    public ILogger Logger { get; }
 
     public static string HostName { get; } = Environment.MachineName;
 
-    public AgentOptions Options => options;
-    public AgentLimits Limits => options.Limits;
-    public AgentCertificate Certificate => certificate;
-    public FileStore Files => files;
-    public ConnectionCounter Connections => connections;
-    public TransferArming Arming => arming;
-    public ChatRooms Rooms => rooms;
-    public TimeProvider Time => time;
-    public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
+    /// <summary>The agent's version, as the banner and /health show it.</summary>
+    public static string Version => AgentHost.Version;
 
-    /// <summary>
-    /// Seconds since a lab connection from another machine was last open (or since start, when there was
-    /// none): what the host's idle time-to-live goes by.
-    /// </summary>
-    public double IdleSeconds()
-    {
-        if (connections.OpenRemote > 0)
-        {
-            return 0;
-        }
-
-        var last = connections.LastRemoteActivityTicks;
-        var since = last == 0 ? time.GetUtcNow() - StartedAt : TimeSpan.FromMilliseconds(Environment.TickCount64 - last);
-        return Math.Round(since.TotalSeconds, 1);
-    }
-
-    /// <summary>Cancelled when the agent starts to stop: idle sessions say goodbye and close.</summary>
-    public CancellationToken Stopping => lifetime.ApplicationStopping;
-
-    public ILogger Logger { get; } = loggers.CreateLogger("NetLab.Agent");
+    public void Dispose() => Files.Dispose();
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace NetLab.Agent.Hosting;
 
+/// <summary>The agent's log messages, with stable event ids (journalctl -u netlab-agent shows them).</summary>
 internal static partial class Log
 {
     [LoggerMessage(2, LogLevel.Information, "Generated a new self-signed certificate in {Path}")]
@@ -19,4 +20,13 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Warning, "UDP echo on {Endpoint} failed to send: {Error}")]
     public static partial void UdpError(ILogger logger, EndPoint endpoint, string error);
+
+    [LoggerMessage(7, LogLevel.Information, "Client {Address}: {Reason}")]
+    public static partial void ClientFailed(ILogger logger, IPAddress address, string reason);
+
+    [LoggerMessage(8, LogLevel.Error, "Unexpected failure serving {Address}")]
+    public static partial void Unexpected(ILogger logger, IPAddress address, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Warning, "Lifetime: {Message}")]
+    public static partial void Lifetime(ILogger logger, string message);
 }

@@ -14,23 +14,20 @@ public static class OptionParsers
     }
 
     /// <summary>
-    /// An option that takes a duration as people type it (300ms, 2s, 10m), with an optional default. Zero is
-    /// refused unless <paramref name="allowZero"/> (where zero means "off").
+    /// An option that takes a duration as people type it (300ms, 2s, 10m). The help names
+    /// <paramref name="fallback"/> as the default, in that form; read the value with <see cref="ValueOr{T}"/>.
+    /// Zero is refused unless <paramref name="allowZero"/> (where zero means "off").
     /// </summary>
-    public static Option<TimeSpan> Duration(string name, string description, string? fallback = null, bool allowZero = false, params string[] aliases)
+    public static Option<TimeSpan> Duration(string name, string description, TimeSpan? fallback = null, bool allowZero = false, params string[] aliases) => new(name, aliases)
     {
-        var option = new Option<TimeSpan>(name, aliases)
-        {
-            Description = fallback is null ? description : $"{description} (e.g. 300ms, 2s, 10m; default {fallback})",
-            CustomParser = r => Durations.TryParse(r.Tokens[0].Value, out var d) && (d > TimeSpan.Zero || (allowZero && d == TimeSpan.Zero))
-                ? d
-                : Fail<TimeSpan>(r, $"{name}: '{r.Tokens[0].Value}' is not a duration such as 300ms, 2s or 10m"),
-        };
-        if (fallback is not null)
-        {
-            option.DefaultValueFactory = _ => Durations.TryParse(fallback, out var d) ? d : default;
-        }
+        Description = fallback is { } d ? $"{description} (e.g. 300ms, 2s, 10m; default {Durations.Format(d)})" : description,
+        HelpName = "duration",
+        CustomParser = r => Durations.TryParse(r.Tokens[0].Value, out var d) && (d > TimeSpan.Zero || (allowZero && d == TimeSpan.Zero))
+            ? d
+            : Fail<TimeSpan>(r, $"{name}: '{r.Tokens[0].Value}' is not a duration such as 300ms, 2s or 10m"),
+    };
 
-        return option;
-    }
+    /// <summary>The option's value when it was given, else <paramref name="fallback"/> (options without a default factory).</summary>
+    public static T ValueOr<T>(this ParseResult result, Option<T> option, T fallback) =>
+        result.GetResult(option) is { Implicit: false } ? result.GetValue(option)! : fallback;
 }

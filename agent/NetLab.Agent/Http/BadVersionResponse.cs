@@ -9,21 +9,14 @@ namespace NetLab.Agent.Http;
 /// </summary>
 internal static class BadVersionResponse
 {
-    private static readonly byte[] Response = Build();
-
-    public static async ValueTask WriteAsync(PipeWriter output)
+    public static async ValueTask WriteAsync(PipeWriter output, int port)
     {
-        await output.WriteAsync(Response);
-    }
-
-    private static byte[] Build()
-    {
-        const string body =
+        var body =
             "400 Bad Request: the request line must end in HTTP/1.1 (or HTTP/1.0).\n" +
-            "HTTPS is not a version of HTTP: it is HTTP inside TLS. Try: curl -k https://HOST:11211/ " +
-            "or openssl s_client -connect HOST:11211, then type GET / HTTP/1.1\n";
-        return Encoding.ASCII.GetBytes(
+            $"HTTPS is not a version of HTTP: it is HTTP inside TLS. Try: curl -k https://HOST:{port}/ " +
+            $"or openssl s_client -connect HOST:{port}, then type GET / HTTP/1.1\n";
+        await output.WriteAsync(Encoding.ASCII.GetBytes(
             "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n" +
-            $"Content-Length: {body.Length}\r\n\r\n{body}");
+            $"Content-Length: {body.Length}\r\n\r\n{body}"));
     }
 }

@@ -4,14 +4,15 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Hosting;
+using NetLab.Agent.Internet;
 using NetLab.Agent.Storage;
+using NetLab.Agent.Text;
 
 namespace NetLab.Agent.Http;
 
 /// <summary>The tutorial's Flask pages and the status-code lessons, as minimal API routes.</summary>
 internal static class LabRoutes
 {
-    public const long MaxBytesRoute = 1L << 30;
 
     private const string IndexPage = """
         <!doctype html>
@@ -34,6 +35,7 @@ internal static class LabRoutes
 
     public static void Map(WebApplication app, LabServices lab)
     {
+        app.Use((http, next) => GateAsync(http, next, lab));
         app.MapGet("/", () => Results.Text("Hello World!\n", "text/plain", Encoding.UTF8));
         app.MapGet("/index", () => Results.Content(IndexPage, "text/html", Encoding.UTF8));
         app.MapGet("/index/{name}", (string name) =>
@@ -55,27 +57,107 @@ internal static class LabRoutes
             protocol = http.Request.Protocol,
             headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString()),
         }));
-        app.MapGet("/bytes/{n}", (string n, HttpContext http) => Bytes(n, http));
-        app.MapGet("/files", () => Results.Json(lab.Files.List()));
-        app.MapGet("/files/{name}", (string name) => GetFile(lab.Files, name));
+        app.MapGet("/bytes/{n}", (string n, HttpContext http) => Bytes(n, http, lab.Limits, lab.Time));
+        app.MapGet("/files", (HttpContext http) => Results.Json(lab.Files.List(Owner(http))));
+        app.MapGet("/files/{name}", (string name, HttpContext http) => GetFile(lab.Files, name, http));
         app.MapPut("/files/{name}", (string name, HttpContext http) => PutFileAsync(lab.Files, name, http));
+        app.MapDelete("/files/{name}", (string name, HttpContext http) => DeleteFile(lab.Files, name, http));
         app.MapGet("/cert", () => Results.Text(
             $"SHA-256 fingerprint: {lab.Certificate.Fingerprint}\n{lab.Certificate.Pem}\n", "text/plain", Encoding.UTF8));
-        app.MapGet("/health", () => Results.Json(new
+        app.MapGet("/health", (HttpContext http) => Health(http, lab)).WithMetadata(NotLabUse.Instance);
+        app.MapFallback((HttpContext http) => Results.Text(
+            $"404 Not Found: nothing at {http.Request.Path}. Try /, /index, /index/Adam, /data?format=json, /status/418, /redirect, /ip, /headers, /bytes/100, /files, /cert, /health\n",
+            "text/plain", Encoding.UTF8, 404)).WithMetadata(NotLabUse.Instance);
+    }
+
+    /// <summary>
+    /// Before every request: over the egress budget, 429 with Retry-After. After it: lab use recorded (not for
+    /// /health or a 404 of the fallback), a reservation's unused part given back, and a failure the client
+    /// caused logged in one rate-limited line.
+    /// </summary>
+    private static async Task GateAsync(HttpContext http, RequestDelegate next, LabServices lab)
+    {
+        var admitted = http.Features.Get<LabConnection>();
+        var address = Owner(http);
+        if (admitted?.Egress is { } egress && egress.WaitFor(1) is var wait && wait > TimeSpan.Zero)
+        {
+            await TooManyRequests(http, lab.Limits, address, wait).ExecuteAsync(http);
+            return;
+        }
+
+        try
+        {
+            await next(http);
+        }
+        catch (Exception e) when (ClientLog.IsClientCaused(e))
+        {
+            lab.ClientLog.ClientFailed(address, $"{http.Request.Method} {http.Request.Path}", e);
+            http.Abort();
+        }
+        finally
+        {
+            admitted?.Egress?.ReleaseReservation();
+            if (http.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<NotLabUse>() is null)
+            {
+                lab.Use.Record(address);
+            }
+        }
+    }
+
+    /// <summary>429, with how long to wait: this address, or everyone, has been sent all the budget allows for now.</summary>
+    internal static IResult TooManyRequests(HttpContext http, AgentLimits limits, IPAddress address, TimeSpan wait)
+    {
+        http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Text(
+            $"429 Too Many Requests: the agent has sent {address} all its egress budget allows for now ({ByteSize.Format(limits.EgressPerAddressPerHour)} an hour per address, " +
+            $"{ByteSize.Format(limits.EgressPerDay)} a day for everyone). Retry after {Math.Ceiling(wait.TotalSeconds):0} s, or ask for less.\n",
+            "text/plain", Encoding.UTF8, 429);
+    }
+
+    /// <summary>Reserves a large reply's bytes; a 429 when the budget does not have them (null: go ahead).</summary>
+    private static IResult? Reserve(HttpContext http, AgentLimits limits, long bytes) =>
+        http.Features.Get<LabConnection>()?.Egress is { } egress && !egress.TryReserve(bytes, out var wait)
+            ? TooManyRequests(http, limits, Owner(http), wait)
+            : null;
+
+    /// <summary>Everything for the host's own checks on loopback; from anywhere else, only that the agent is up.</summary>
+    private static IResult Health(HttpContext http, LabServices lab)
+    {
+        if (!IPAddress.IsLoopback(Owner(http)))
+        {
+            return Results.Json(new { status = "ok" });
+        }
+
+        return Results.Json(new
         {
             status = "ok",
             version = LabServices.Version,
             host = LabServices.HostName,
             uptimeSeconds = Math.Round((lab.Time.GetUtcNow() - lab.StartedAt).TotalSeconds, 1),
+            idleSeconds = Math.Round(lab.Use.SinceLastUse.TotalSeconds, 1),
+            students = lab.Use.Students,
             openConnections = lab.Connections.Open,
+            openRemoteConnections = lab.Connections.OpenRemote,
             acceptedConnections = lab.Connections.Accepted,
-            idleSeconds = lab.IdleSeconds(),
+            shedConnections = lab.Connections.ShedCount,
+            refusedConnections = lab.Connections.Refused,
+            textSessions = lab.Sessions.Count,
+            egress = lab.Egress.Report(),
+            udp = new { echoed = lab.Udp.Echoed, dropped = lab.Udp.Dropped },
             storedBytes = lab.Files.UsedBytes,
+            storedFiles = lab.Files.FileCount,
+            maxLifetimeSeconds = lab.Limits.MaxLifetime.TotalSeconds,
             fingerprint = lab.Certificate.Fingerprint,
-        }));
-        app.MapFallback((HttpContext http) => Results.Text(
-            $"404 Not Found: nothing at {http.Request.Path}. Try /, /index, /index/Adam, /data?format=json, /status/418, /redirect, /ip, /headers, /bytes/100, /files, /cert, /health\n",
-            "text/plain", Encoding.UTF8, 404));
+        });
+    }
+
+    /// <summary>The client's address: whose files a request sees (IPv4-mapped IPv6 as IPv4).</summary>
+    private static IPAddress Owner(HttpContext http) => Normalize(http.Connection.RemoteIpAddress) ?? IPAddress.None;
+
+    /// <summary>Marks the routes that are not lab use (/health, which monitors poll, and the 404 fallback, which scanners hit).</summary>
+    private sealed class NotLabUse
+    {
+        public static readonly NotLabUse Instance = new();
     }
 
     private static IPAddress? Normalize(IPAddress? address) =>
@@ -99,21 +181,35 @@ internal static class LabRoutes
         return new StatusResult(code, reason);
     }
 
-    private static IResult Bytes(string text, HttpContext http)
+    private static IResult Bytes(string text, HttpContext http, AgentLimits limits, TimeProvider time)
     {
-        if (!long.TryParse(text, out var n) || n < 0 || n > MaxBytesRoute)
+        if (!long.TryParse(text, out var n) || n < 0 || n > limits.MaxGeneratedBytes)
         {
-            return Results.Text($"400 Bad Request: /bytes/{{n}} takes 0 to {MaxBytesRoute} bytes\n", "text/plain", Encoding.UTF8, 400);
+            return Results.Text($"400 Bad Request: /bytes/{{n}} takes 0 to {limits.MaxGeneratedBytes} bytes ({ByteSize.Format(limits.MaxGeneratedBytes)})\n", "text/plain", Encoding.UTF8, 400);
         }
 
-        return new BytesResult(n);
+        return Reserve(http, limits, n) ?? new BytesResult(n, limits.StallTimeout, time);
     }
 
-    private static IResult GetFile(FileStore files, string name)
+    private static IResult GetFile(FileStore files, string name, HttpContext http)
     {
         try
         {
-            return Results.Stream(files.OpenRead(name), "application/octet-stream");
+            var file = files.Find(Owner(http), name);
+            return Reserve(http, files.Limits, file.Length) ?? Results.Stream(files.OpenRead(Owner(http), name), "application/octet-stream");
+        }
+        catch (StorageException e)
+        {
+            return StorageFailure(e);
+        }
+    }
+
+    private static IResult DeleteFile(FileStore files, string name, HttpContext http)
+    {
+        try
+        {
+            files.Delete(Owner(http), name);
+            return Results.Text($"deleted {name}\n", "text/plain", Encoding.UTF8, 200);
         }
         catch (StorageException e)
         {
@@ -131,7 +227,7 @@ internal static class LabRoutes
 
         try
         {
-            await using var upload = files.BeginUpload(name, http.Request.ContentLength);
+            await using var upload = files.BeginUpload(Owner(http), name, http.Request.ContentLength);
             var body = http.Request.BodyReader;
             while (true)
             {
@@ -172,7 +268,7 @@ internal static class LabRoutes
         {
             StorageError.NotFound => 404,
             StorageError.FileTooLarge => 413,
-            StorageError.StorageFull => 507,
+            StorageError.StorageFull or StorageError.TooManyFiles => 507,
             _ => 400,
         });
 
@@ -196,13 +292,13 @@ internal static class LabRoutes
         }
     }
 
-    private sealed class BytesResult(long count) : IResult
+    private sealed class BytesResult(long count, TimeSpan stall, TimeProvider time) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
             http.Response.ContentType = "application/octet-stream";
             http.Response.ContentLength = count;
-            return BytePattern.WriteAsync(http.Response.BodyWriter, count, http.RequestAborted);
+            return BytePattern.WriteAsync(http.Response.BodyWriter, count, stall, time, http.RequestAborted);
         }
     }
 }

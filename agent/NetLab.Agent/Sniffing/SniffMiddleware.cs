@@ -12,17 +12,17 @@ namespace NetLab.Agent.Sniffing;
 /// Holds Kestrel's HTTP connection delegate, captured by the post-TLS sniffer (the last middleware before
 /// HTTP) so the pre-TLS sniffer can hand plain HTTP straight to it.
 /// </summary>
-public sealed class HttpHandoff
+internal sealed class HttpHandoff
 {
     public ConnectionDelegate Http { get; set; } = _ => throw new InvalidOperationException("the HTTP delegate was not captured");
 }
 
 /// <summary>
-/// Decides what a connection is and routes it. Before TLS: TLS goes on to <c>UseHttps</c>, HTTP to Kestrel's
-/// HTTP delegate, anything else (or silence) to a text session. Inside TLS: the same, minus TLS, and a client
-/// that negotiated ALPN goes straight to HTTP.
+/// Decides what a connection is and routes it. Before TLS: an armed raw transfer (by how the connection
+/// starts), TLS on to <c>UseHttps</c>, HTTP to Kestrel's HTTP delegate, anything else (or silence) to a text
+/// session. Inside TLS: the same, minus transfers and TLS, and a client that negotiated ALPN goes straight to HTTP.
 /// </summary>
-public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff, LabServices lab, bool insideTls)
+internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff, LabServices lab, bool insideTls)
 {
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
@@ -32,9 +32,16 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
             return;
         }
 
-        var verdict = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, lab.Options.SniffTimeout, lab.Stopping);
-        Log.Sniffed(lab.Logger, connection.Peer(), verdict.ToString());
-        switch (verdict)
+        var admitted = connection.Features.Get<LabConnection>();
+        var peer = admitted?.Peer ?? connection.Peer();
+        var sniff = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, lab.Options.SniffTimeout, lab.Time, lab.Stopping);
+        Log.Sniffed(lab.Logger, peer, sniff.ToString());
+        if (!insideTls && lab.Transfers.Match(peer.Address, sniff) is { } transfer && await lab.Transfers.TryServeAsync(connection, admitted, transfer))
+        {
+            return;
+        }
+
+        switch (sniff.Verdict)
         {
             case SniffVerdict.Tls:
                 await next(connection);
@@ -45,10 +52,11 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
         }
 
         var end = SessionEnd.BadHttpVersion;
-        if (verdict == SniffVerdict.Text)
+        if (sniff.Verdict == SniffVerdict.Text)
         {
-            using var session = new TextSession(connection, lab, insideTls);
+            using var session = new TextSession(connection.Transport, peer, lab.Port, admitted, lab.Text, insideTls);
             end = await session.RunAsync();
+            await session.CloseAsync(); // from here on, this code alone writes to the connection
         }
 
         switch (end)
@@ -57,7 +65,7 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
                 await Http(connection);
                 return;
             case SessionEnd.BadHttpVersion:
-                await BadVersionResponse.WriteAsync(connection.Transport.Output);
+                await BadVersionResponse.WriteAsync(connection.Transport.Output, lab.Port);
                 break;
         }
 
@@ -65,7 +73,7 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
         if (end != SessionEnd.Closed)
         {
             // An error answer while the client may still be sending: let it read the answer.
-            await LingeringClose.RunAsync(connection, lab.Stopping);
+            await LingeringClose.RunAsync(connection, lab.Time, lab.Stopping);
         }
     }
 
@@ -89,7 +97,7 @@ public sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff
                 await tls.ShutdownAsync();
             }
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or ConnectionResetException or ObjectDisposedException or InvalidOperationException or ConnectionAbortedException)
         {
             // The client left first.
         }

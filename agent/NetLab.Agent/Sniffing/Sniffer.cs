@@ -23,6 +23,12 @@ public enum SniffVerdict
     Text,
 }
 
+/// <summary>What the sniff saw: the verdict, and whether the client sent anything, or closed its side, meanwhile.</summary>
+/// <param name="Verdict">What the connection is.</param>
+/// <param name="SawData">The client sent bytes before the verdict (a silent client has not).</param>
+/// <param name="SawEnd">The client half-closed (FIN) before the verdict.</param>
+public readonly record struct SniffResult(SniffVerdict Verdict, bool SawData, bool SawEnd);
+
 /// <summary>
 /// Classifies the start of a connection without consuming it, the way sslh does: the decision is made on
 /// whatever has arrived so far, and <see cref="SniffVerdict.NeedMore"/> asks for more.
@@ -49,10 +55,11 @@ public static class Sniffer
     /// ConnectionClosed: that fires on the client's FIN, and a client that half-closes after its request
     /// (<c>printf ... | nc -q1</c>) must still be classified and answered.
     /// </summary>
-    public static async Task<SniffVerdict> SniffAsync(PipeReader input, bool allowTls, TimeSpan window, CancellationToken stopping)
+    public static async Task<SniffResult> SniffAsync(PipeReader input, bool allowTls, TimeSpan window, TimeProvider time, CancellationToken stopping)
     {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        timer.CancelAfter(window);
+        using var expiry = new CancellationTokenSource(window, time);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(stopping, expiry.Token);
+        var sawData = false;
         while (true)
         {
             ReadResult result;
@@ -62,14 +69,15 @@ public static class Sniffer
             }
             catch (OperationCanceledException)
             {
-                return SniffVerdict.Text;
+                return new SniffResult(SniffVerdict.Text, sawData, SawEnd: false);
             }
 
+            sawData = !result.Buffer.IsEmpty;
             var verdict = Classify(result.Buffer, allowTls);
             if (verdict != SniffVerdict.NeedMore || result.IsCompleted)
             {
                 input.AdvanceTo(result.Buffer.Start);
-                return verdict == SniffVerdict.NeedMore ? SniffVerdict.Text : verdict;
+                return new SniffResult(verdict == SniffVerdict.NeedMore ? SniffVerdict.Text : verdict, sawData, result.IsCompleted);
             }
 
             input.AdvanceTo(result.Buffer.Start, result.Buffer.End);

@@ -7,6 +7,7 @@ public enum StorageError
     NotFound,
     FileTooLarge,
     StorageFull,
+    TooManyFiles,
     Incomplete,
 }
 

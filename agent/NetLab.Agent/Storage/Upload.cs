@@ -7,18 +7,24 @@ namespace NetLab.Agent.Storage;
 public sealed class Upload : IAsyncDisposable
 {
     private readonly FileStore _store;
+    private readonly string _owner;
     private readonly string _path;
     private readonly string _temp;
     private readonly long? _expected;
+    private readonly bool _newFile;
     private readonly FileStream _stream;
+    private long _reserved;
     private bool _committed;
 
-    internal Upload(FileStore store, string path, string temp, long? expected)
+    internal Upload(FileStore store, string owner, string path, string temp, long? expected, long reserved, bool newFile)
     {
         _store = store;
+        _owner = owner;
         _path = path;
         _temp = temp;
         _expected = expected;
+        _reserved = reserved;
+        _newFile = newFile;
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -46,7 +52,7 @@ public sealed class Upload : IAsyncDisposable
             throw new StorageException(StorageError.Incomplete, $"more bytes than announced: expected {n}");
         }
 
-        _store.Reserve(Length, bytes.Length);
+        _reserved += _store.Reserve(_owner, Length, _reserved, bytes.Length);
         Length += bytes.Length;
         await _stream.WriteAsync(bytes, cancellationToken);
     }
@@ -61,7 +67,7 @@ public sealed class Upload : IAsyncDisposable
 
         await _stream.FlushAsync();
         await _stream.DisposeAsync();
-        _store.Replace(_temp, _path, Length);
+        _store.Replace(_owner, _temp, _path, _reserved, _newFile);
         _committed = true;
     }
 
@@ -74,6 +80,6 @@ public sealed class Upload : IAsyncDisposable
 
         await _stream.DisposeAsync();
         File.Delete(_temp);
-        _store.Release(Length);
+        _store.Release(_owner, _reserved, _newFile);
     }
 }

@@ -30,4 +30,18 @@ public static class ByteSize
         bytes = n << shift;
         return true;
     }
+
+    /// <summary>The shortest exact form that <see cref="TryParse"/> reads back: 1G, 256M, 64K, 1000.</summary>
+    public static string Format(long bytes)
+    {
+        foreach (var (shift, unit) in new[] { (30, "G"), (20, "M"), (10, "K") })
+        {
+            if (bytes != 0 && bytes % (1L << shift) == 0)
+            {
+                return $"{bytes >> shift}{unit}";
+            }
+        }
+
+        return bytes.ToString(CultureInfo.InvariantCulture);
+    }
 }

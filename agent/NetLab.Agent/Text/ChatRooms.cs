@@ -1,7 +1,7 @@
 namespace NetLab.Agent.Text;
 
 /// <summary>Chat rooms for <c>/join</c>: every line a member types goes to the others, like <c>ncat --chat</c>.</summary>
-public sealed class ChatRooms
+internal sealed class ChatRooms
 {
     private readonly Dictionary<string, List<TextSession>> _rooms = new(StringComparer.Ordinal);
 

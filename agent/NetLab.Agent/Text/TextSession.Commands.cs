@@ -1,33 +1,37 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Storage;
 
 namespace NetLab.Agent.Text;
 
-public sealed partial class TextSession
+internal sealed partial class TextSession
 {
-    internal static readonly string[] HelpLines =
-    [
-        "Commands (anything else gets \"What?\", a line q closes the connection):",
-        "  /help            this list",
-        "  /whoami          your address and port as the agent sees them (behind NAT: your router's)",
-        "  /time            the agent's clock, UTC",
-        "  /echo            echo mode: every line comes back as sent; /echo again to leave",
-        "  /join ROOM       chat: your lines go to everyone in ROOM (like ncat --chat); /leave to stop",
-        "  /recv NAME [SIZE] the next connection from your address is stored raw into NAME",
-        "                   (then: ncat --send-only HOST 11211 < file); with SIZE it must be exactly that long",
-        "  /send NAME       the next connection from your address receives NAME (then: ncat HOST 11211 > file)",
-        "  /files           stored files",
-        "  /sha256 NAME     a stored file's SHA-256, as sha256sum prints it",
-        "  /cat NAME        a stored file's bytes",
-        "  /discard         drop everything you send until you close your side, then report bytes, time, MB/s",
-        "  /source N        send N bytes (e.g. 10M) and close: measure download speed",
-        "  q                quit",
-    ];
-
     private long _sourceBytes;
+
+    /// <summary>The /help list, with the agent's real port in its examples.</summary>
+    internal static string[] HelpLines(int port, AgentLimits limits) =>
+    [
+        "Commands (anything else gets \"What?\"; a line q closes the connection):",
+        "  /help              this list",
+        "  /whoami            your address and port as the agent sees them (behind NAT: your router's)",
+        "  /time              the agent's clock, UTC",
+        "  /echo              echo mode: every line comes back as sent; /echo again to leave",
+        "  /join ROOM         chat: your lines go to everyone in ROOM (like ncat --chat); /leave to stop",
+        "  /recv NAME [SIZE]  the next connection from your address that sends at once is stored raw into NAME",
+        $"                     (then: ncat --send-only HOST {port} < FILE); with SIZE it must be exactly that long",
+        "  /send NAME         the next connection from your address that closes its sending side at once gets NAME",
+        $"                     (then: ncat HOST {port} < /dev/null > FILE)",
+        "  /files             your stored files (a file belongs to the address that stored it)",
+        "  /sha256 NAME       a stored file's SHA-256, as sha256sum prints it",
+        "  /cat NAME          a stored file's bytes",
+        "  /rm NAME           delete a stored file",
+        "  /discard           drop everything you send until you close your side, then report bytes, time, MB/s",
+        $"  /source N          send N bytes (e.g. 10M; at most {ByteSize.Format(limits.MaxGeneratedBytes)}) and close: measure download speed",
+        "  q                  quit",
+    ];
 
     private async ValueTask<LineAction> RunCommandAsync(string text)
     {
@@ -37,17 +41,17 @@ public sealed partial class TextSession
         switch (command)
         {
             case "/help":
-                await SendAsync(HelpLines);
+                await WriteLinesAsync(HelpLines(_port, _services.Limits));
                 break;
             case "/whoami":
-                await SendAsync($"you are {Peer} as the agent sees you");
+                await WriteLinesAsync($"you are {Peer} as the agent sees you");
                 break;
             case "/time":
-                await SendAsync(_lab.Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+                await WriteLinesAsync(_services.Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
                 break;
             case "/echo":
                 _mode = _mode == Mode.Echo ? Mode.Chatter : Mode.Echo;
-                await SendAsync(_mode == Mode.Echo
+                await WriteLinesAsync(_mode == Mode.Echo
                     ? "OK echo mode: every line comes back as you sent it; /echo to leave, q to quit"
                     : "OK echo mode off");
                 break;
@@ -67,24 +71,32 @@ public sealed partial class TextSession
                 await ListFilesAsync();
                 break;
             case "/sha256":
-                await Sha256Async(argument);
+                await WithFileAsync(command, argument, Sha256Async);
                 break;
             case "/cat":
-                await CatAsync(argument);
+                await WithFileAsync(command, argument, CatAsync);
+                break;
+            case "/rm":
+                await WithFileAsync(command, argument, RemoveAsync);
                 break;
             case "/discard":
-                await SendAsync("OK discarding everything you send until you close your side (EOF); then I report bytes, time and MB/s");
+                await WriteLinesAsync("OK discarding everything you send until you close your side (EOF); then I report bytes, time and MB/s");
                 return LineAction.Discard;
             case "/source":
-                if (!ByteSize.TryParse(argument, out _sourceBytes) || _sourceBytes > _lab.Limits.MaxGeneratedBytes)
+                if (!ByteSize.TryParse(argument, out _sourceBytes) || _sourceBytes > _services.Limits.MaxGeneratedBytes)
                 {
-                    await SendAsync($"ERROR usage: /source N, with N a byte count up to {_lab.Limits.MaxGeneratedBytes} (e.g. 1000, 64K, 10M, 1G)");
+                    await WriteLinesAsync($"ERROR usage: /source N, with N a byte count up to {ByteSize.Format(_services.Limits.MaxGeneratedBytes)} (e.g. 1000, 64K, 10M)");
+                    break;
+                }
+
+                if (!await ReserveAsync(_sourceBytes))
+                {
                     break;
                 }
 
                 return LineAction.Source;
             default:
-                await SendAsync($"ERROR unknown command {command}; type /help for the list");
+                await WriteLinesAsync($"ERROR unknown command {command}; type /help for the list");
                 break;
         }
 
@@ -95,16 +107,16 @@ public sealed partial class TextSession
     {
         if (room.Length is 0 or > 64 || room.Any(char.IsWhiteSpace))
         {
-            await SendAsync("ERROR usage: /join ROOM (a name of 1-64 characters, no spaces)");
+            await WriteLinesAsync("ERROR usage: /join ROOM (a name of 1-64 characters, no spaces)");
             return;
         }
 
         await LeaveAsync(quiet: true);
         _room = room;
         _mode = Mode.Chat;
-        var count = _lab.Rooms.Join(room, this);
-        await SendAsync($"OK joined {room}: {count} here. Your lines go to everyone in it; /leave to stop");
-        await RelayAsync($"* {Peer} joined {room}");
+        var count = _services.Rooms.Join(room, this);
+        await WriteLinesAsync($"OK joined {room}: {count} here. Your lines go to everyone in it; /leave to stop");
+        Relay($"* {Peer} joined {room}");
     }
 
     private async ValueTask LeaveAsync(bool quiet = false)
@@ -113,36 +125,21 @@ public sealed partial class TextSession
         {
             if (!quiet)
             {
-                await SendAsync("ERROR you are not in a room (/join ROOM)");
+                await WriteLinesAsync("ERROR you are not in a room (/join ROOM)");
             }
 
             return;
         }
 
-        await RelayAsync($"* {Peer} left {_room}");
-        _lab.Rooms.Leave(_room, this);
+        Relay($"* {Peer} left {_room}");
+        _services.Rooms.Leave(_room, this);
         if (!quiet)
         {
-            await SendAsync($"OK left {_room}");
+            await WriteLinesAsync($"OK left {_room}");
         }
 
         _room = null;
         _mode = Mode.Chatter;
-    }
-
-    private async ValueTask RelayAsync(string line)
-    {
-        foreach (var other in _lab.Rooms.Others(_room!, this))
-        {
-            try
-            {
-                await other.SendAsync(line);
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-            {
-                // That member is leaving; its own session cleans up.
-            }
-        }
     }
 
     private async ValueTask ArmAsync(TransferDirection direction, string argument)
@@ -151,14 +148,14 @@ public sealed partial class TextSession
         var usage = direction == TransferDirection.Receive ? "/recv NAME [SIZE]" : "/send NAME";
         if (parts.Length == 0 || parts.Length > (direction == TransferDirection.Receive ? 2 : 1))
         {
-            await SendAsync($"ERROR usage: {usage}");
+            await WriteLinesAsync($"ERROR usage: {usage}");
             return;
         }
 
         var name = parts[0];
         if (!FileNames.IsValid(name))
         {
-            await SendAsync($"ERROR invalid file name '{name}': use {FileNames.Rule}");
+            await WriteLinesAsync($"ERROR invalid file name '{name}': use {FileNames.Rule}");
             return;
         }
 
@@ -167,7 +164,7 @@ public sealed partial class TextSession
         {
             if (!ByteSize.TryParse(parts[1], out var n))
             {
-                await SendAsync($"ERROR usage: {usage}; SIZE is a byte count such as 1000 or 10M");
+                await WriteLinesAsync($"ERROR usage: {usage}; SIZE is a byte count such as 1000 or 10M");
                 return;
             }
 
@@ -177,75 +174,107 @@ public sealed partial class TextSession
         long length = 0;
         if (direction == TransferDirection.Send)
         {
-            var file = _lab.Files.List().FirstOrDefault(f => f.Name == name);
-            if (file is null)
+            try
             {
-                await SendAsync($"ERROR no file named '{name}' (see /files)");
+                length = _services.Files.Find(Peer.Address, name).Length;
+            }
+            catch (StorageException e)
+            {
+                await WriteLinesAsync($"ERROR {e.Message}");
                 return;
             }
-
-            length = file.Length;
         }
-        else if (size > _lab.Limits.MaxFileBytes)
+        else if (size > _services.Limits.MaxFileBytes)
         {
-            await SendAsync($"ERROR file too large: {size} bytes is over the per-file limit of {_lab.Limits.MaxFileBytes} bytes");
+            await WriteLinesAsync($"ERROR file too large: {size} bytes is over the per-file limit of {_services.Limits.MaxFileBytes} bytes");
             return;
         }
 
-        var timeout = _lab.Limits.ArmTimeout;
-        _lab.Arming.Arm(Peer.Address, new ArmedTransfer(direction, name, size, _lab.Time.GetUtcNow() + timeout, message => SendAsync(message)));
-        var port = _connection.LocalEndPoint is System.Net.IPEndPoint local ? local.Port : 11211;
-        await SendAsync(direction == TransferDirection.Receive
-            ? $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s is stored raw into {name}{(size is null ? "" : $" (exactly {size} bytes)")}. Try: ncat --send-only HOST {port} < FILE"
-            : $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s receives {name} ({length} bytes). Try: ncat --recv-only HOST {port} > FILE");
+        var timeout = _services.Limits.ArmTimeout;
+        var refusal = _services.Arming.Arm(Peer.Address, new ArmedTransfer(direction, name, size, _services.Time.GetUtcNow() + timeout, this, Post));
+        if (refusal is not null)
+        {
+            await WriteLinesAsync(refusal);
+            return;
+        }
+
+        await WriteLinesAsync(direction == TransferDirection.Receive
+            ? $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that sends at once is stored raw into {name}{(size is null ? "" : $" (exactly {size} bytes)")}. Try: ncat --send-only HOST {_port} < FILE"
+            : $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that closes its sending side at once receives {name} ({length} bytes). Try: ncat HOST {_port} < /dev/null > FILE");
     }
 
     private async ValueTask ListFilesAsync()
     {
-        var files = _lab.Files.List();
+        var files = _services.Files.List(Peer.Address);
         if (files.Count == 0)
         {
-            await SendAsync("(no files; store one with /recv NAME or curl -T file http://HOST:11211/files/)");
+            await WriteLinesAsync($"(no files from {Peer.Address}; store one with /recv NAME or curl -T FILE http://HOST:{_port}/files/)");
             return;
         }
 
-        await SendAsync(files.Select(f => $"{f.Name}\t{f.Length}\t{f.Modified:yyyy-MM-dd HH:mm:ss}Z").ToArray());
+        await WriteLinesAsync([.. files.Select(f => $"{f.Name}\t{f.Length}\t{f.Modified:yyyy-MM-dd HH:mm:ss}Z")]);
+    }
+
+    private async ValueTask WithFileAsync(string command, string name, Func<string, ValueTask> run)
+    {
+        if (name.Length == 0)
+        {
+            await WriteLinesAsync($"ERROR usage: {command} NAME (see /files)");
+            return;
+        }
+
+        try
+        {
+            await run(name);
+        }
+        catch (StorageException e)
+        {
+            await WriteLinesAsync($"ERROR {e.Message}");
+        }
     }
 
     private async ValueTask Sha256Async(string name)
     {
-        try
-        {
-            await using var file = _lab.Files.OpenRead(name);
-            var hash = await SHA256.HashDataAsync(file);
-            await SendAsync($"{Convert.ToHexStringLower(hash)}  {name}");
-        }
-        catch (StorageException e)
-        {
-            await SendAsync($"ERROR {e.Message}");
-        }
+        await using var file = _services.Files.OpenRead(Peer.Address, name);
+        var hash = await SHA256.HashDataAsync(file);
+        await WriteLinesAsync($"{Convert.ToHexStringLower(hash)}  {name}");
     }
 
     private async ValueTask CatAsync(string name)
     {
+        await using var file = _services.Files.OpenRead(Peer.Address, name);
+        if (!await ReserveAsync(file.Length))
+        {
+            return;
+        }
+
         try
         {
-            await using var file = _lab.Files.OpenRead(name);
-            await _writeLock.WaitAsync();
-            try
-            {
-                await file.CopyToAsync(_output.AsStream(leaveOpen: true));
-                await _output.FlushAsync();
-            }
-            finally
-            {
-                _writeLock.Release();
-            }
+            var turn = await WriterAsync();
+            await BytePattern.CopyAsync(file, turn.Writer, _services.Limits.StallTimeout, _services.Time, _services.Stopping);
         }
-        catch (StorageException e)
+        finally
         {
-            await SendAsync($"ERROR {e.Message}");
+            _connection?.Egress?.ReleaseReservation();
         }
+    }
+
+    private async ValueTask RemoveAsync(string name)
+    {
+        _services.Files.Delete(Peer.Address, name);
+        await WriteLinesAsync($"OK deleted {name}");
+    }
+
+    /// <summary>Reserves a large send's bytes in the egress budget; says so and returns false when they are not there.</summary>
+    private async ValueTask<bool> ReserveAsync(long bytes)
+    {
+        if (_connection?.Egress is not { } egress || egress.TryReserve(bytes, out var wait))
+        {
+            return true;
+        }
+
+        await WriteLinesAsync($"ERROR over the egress budget: {bytes} more bytes to {Peer.Address} would exceed it (each address gets {ByteSize.Format(_services.Limits.EgressPerAddressPerHour)} an hour, everyone {ByteSize.Format(_services.Limits.EgressPerDay)} a day); try again in {Math.Ceiling(wait.TotalSeconds):0} s, or ask for less");
+        return false;
     }
 
     /// <summary>RFC 863 in spirit: read and drop until EOF, then say how fast it went.</summary>
@@ -253,13 +282,29 @@ public sealed partial class TextSession
     {
         long total = 0;
         Stopwatch? clock = null;
+        var lastUse = _services.Time.GetTimestamp();
         while (true)
         {
-            var result = await _input.ReadAsync(_lab.Stopping);
+            ReadResult result;
+            try
+            {
+                result = await Progress.ReadAsync(_input, _services.Limits.StallTimeout, _services.Time, _reads.Token);
+            }
+            catch (StalledException e)
+            {
+                await WriteLinesAsync($"ERROR /discard: {e.Message} (the stall timeout); closing after {total} bytes");
+                return SessionEnd.ClosedOnError;
+            }
+
             if (!result.Buffer.IsEmpty)
             {
                 clock ??= Stopwatch.StartNew();
                 total += result.Buffer.Length;
+                if (_services.Time.GetElapsedTime(lastUse) > TimeSpan.FromSeconds(5))
+                {
+                    lastUse = _services.Time.GetTimestamp();
+                    _services.Use.Record(Peer.Address); // a long upload is lab use all along
+                }
             }
 
             _input.AdvanceTo(result.Buffer.End);
@@ -271,21 +316,21 @@ public sealed partial class TextSession
 
         var seconds = clock?.Elapsed.TotalSeconds ?? 0;
         var rate = seconds > 0 ? total / seconds / 1e6 : 0;
-        await SendAsync(string.Create(CultureInfo.InvariantCulture,
+        await WriteLinesAsync(string.Create(CultureInfo.InvariantCulture,
             $"discarded {total} bytes in {seconds:F3} s: {rate:F1} MB/s (1 MB = 10^6 bytes)"));
         return SessionEnd.Closed;
     }
 
     private async Task<SessionEnd> SourceAsync()
     {
-        await _writeLock.WaitAsync();
         try
         {
-            await BytePattern.WriteAsync(_output, _sourceBytes, _lab.Stopping);
+            var turn = await WriterAsync();
+            await BytePattern.WriteAsync(turn.Writer, _sourceBytes, _services.Limits.StallTimeout, _services.Time, _services.Stopping);
         }
         finally
         {
-            _writeLock.Release();
+            _connection?.Egress?.ReleaseReservation();
         }
 
         return SessionEnd.Closed;

@@ -29,15 +29,24 @@ public enum SessionEnd
 /// What nc, ncat, telnet and <c>openssl s_client</c> users get: the banner, the silly chatter that answers
 /// every line "What?", <c>q</c> to quit, and the slash commands. Lines end in LF or CRLF; replies in CRLF.
 /// </summary>
-public sealed partial class TextSession : IDisposable
+/// <remarks>
+/// Everything it works with comes in through the constructor (<see cref="TextServices"/> holds plain parts),
+/// so a session runs over any duplex pipe: the tests drive it over in-memory pipes. Its replies, and what other
+/// sessions post to it, go through one writer (<see cref="SessionOutput"/>).
+/// </remarks>
+internal sealed partial class TextSession : IDisposable
 {
-    private readonly ConnectionContext _connection;
-    private readonly LabServices _lab;
+    private readonly TextServices _services;
+    private readonly LabConnection? _connection;
     private readonly PipeReader _input;
-    private readonly PipeWriter _output;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SessionOutput _out;
+    private readonly CancellationTokenSource _idle;
+    private readonly CancellationTokenSource _gone = new();
     private readonly CancellationTokenSource _reads;
     private readonly bool _overTls;
+    private readonly int _port;
+    private SessionOutput.Turn? _turn;
+    private string? _goneReason;
     private Mode _mode = Mode.Chatter;
     private string? _room;
 
@@ -52,54 +61,89 @@ public sealed partial class TextSession : IDisposable
     {
         Continue,
         Close,
+        CloseOnError,
         Discard,
         Source,
     }
 
-    public TextSession(ConnectionContext connection, LabServices lab, bool overTls)
+    /// <param name="transport">The connection's pipes (inside TLS when <paramref name="overTls"/>).</param>
+    /// <param name="peer">The client as the agent sees it.</param>
+    /// <param name="port">The agent's port, for the hints the session gives.</param>
+    /// <param name="connection">The connection's limits (shed, egress); null for a session no table admitted (tests).</param>
+    /// <param name="services">What sessions share.</param>
+    /// <param name="overTls">The session runs inside TLS.</param>
+    public TextSession(IDuplexPipe transport, IPEndPoint peer, int port, LabConnection? connection, TextServices services, bool overTls)
     {
+        _services = services;
         _connection = connection;
-        _lab = lab;
-        _input = connection.Transport.Input;
-        _output = connection.Transport.Output;
+        _input = transport.Input;
         _overTls = overTls;
-        Peer = connection.Peer();
-        _reads = CancellationTokenSource.CreateLinkedTokenSource(lab.Stopping);
+        _port = port;
+        Peer = peer;
+        _out = new SessionOutput(transport.Output, services.Limits.StallTimeout, services.Time, Overwhelmed);
+        _idle = new CancellationTokenSource(services.Limits.IdleTimeout, services.Time);
+        _reads = CancellationTokenSource.CreateLinkedTokenSource(services.Stopping, _idle.Token, _gone.Token, connection?.Shed ?? CancellationToken.None);
     }
 
     /// <summary>The client as the agent sees it.</summary>
     public IPEndPoint Peer { get; }
 
-    /// <summary>Runs the session until it ends; see <see cref="SessionEnd"/>.</summary>
+    /// <summary>The one writer of this session's output; after the session, the code that ends the connection writes through it.</summary>
+    public SessionOutput Output => _out;
+
+    /// <summary>Queues a line from elsewhere (a chat relay, a transfer's result, a warning); false when the session is gone.</summary>
+    public bool Post(string line) => _out.TryPost(line);
+
+    /// <summary>Runs the session until it ends; see <see cref="SessionEnd"/>. The writer is closed when it returns.</summary>
     public async Task<SessionEnd> RunAsync()
     {
+        _services.Sessions.Add(this);
         try
         {
-            await SendAsync(
+            if (OverBudget(out var refusal))
+            {
+                await WriteLinesAsync(refusal);
+                return SessionEnd.Closed;
+            }
+
+            await WriteLinesAsync(
                 "Successfully Connected",
                 $"netlab-agent {LabServices.Version} on {LabServices.HostName}; you are {Peer}{(_overTls ? " over TLS" : "")}. Type /help for commands, q to quit.");
+            await FlushAsync();
             return await ReadLinesAsync();
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
         {
-            Log.SessionEnded(_lab.Logger, Peer, e.Message);
+            Log.SessionEnded(_services.Logger, Peer, e.Message);
             return SessionEnd.Closed;
         }
         finally
         {
+            try
+            {
+                await FlushAsync();
+            }
+            catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or InvalidOperationException)
+            {
+                // The client is gone; nothing more to say.
+            }
+
+            _services.Sessions.Remove(this);
             if (_room is not null)
             {
-                _lab.Rooms.Leave(_room, this);
+                _services.Rooms.Leave(_room, this);
             }
         }
     }
+
+    /// <summary>Ends the session's writing: what other sessions post from now on is dropped.</summary>
+    public ValueTask CloseAsync() => _out.CloseAsync();
 
     private async Task<SessionEnd> ReadLinesAsync()
     {
         var firstLine = true;
         while (true)
         {
-            _reads.CancelAfter(_lab.Limits.IdleTimeout);
             ReadResult result;
             try
             {
@@ -107,16 +151,16 @@ public sealed partial class TextSession : IDisposable
             }
             catch (OperationCanceledException)
             {
-                await SendAsync(_lab.Stopping.IsCancellationRequested
-                    ? "The agent is shutting down. Bye!"
-                    : $"ERROR idle for {_lab.Limits.IdleTimeout.TotalSeconds:0} s (the idle timeout); closing");
+                await WriteLinesAsync(WhyReadsStopped());
                 return SessionEnd.Closed;
             }
 
             var buffer = result.Buffer;
             var action = LineAction.Continue;
+            var lines = 0;
             while (action == LineAction.Continue && TryReadLine(ref buffer, result.IsCompleted, out var line, out var lineStart))
             {
+                lines++;
                 if (firstLine)
                 {
                     firstLine = false;
@@ -129,14 +173,21 @@ public sealed partial class TextSession : IDisposable
                     }
                 }
 
-                if (line.Length > _lab.Limits.MaxLineBytes)
+                if (line.Length > _services.Limits.MaxLineBytes)
                 {
                     _input.AdvanceTo(buffer.Start);
-                    await SendAsync($"ERROR line too long: {line.Length} bytes, the limit is {_lab.Limits.MaxLineBytes}; closing");
+                    await WriteLinesAsync($"ERROR line too long: {line.Length} bytes, the limit is {_services.Limits.MaxLineBytes}; closing");
                     return SessionEnd.ClosedOnError;
                 }
 
                 action = await HandleLineAsync(line);
+            }
+
+            if (lines > 0)
+            {
+                // A whole line is progress (a line dripped a byte at a time is not), and a turn is lab use.
+                _idle.CancelAfter(_services.Limits.IdleTimeout);
+                _services.Use.Record(Peer.Address);
             }
 
             await FlushAsync();
@@ -147,14 +198,15 @@ public sealed partial class TextSession : IDisposable
                 {
                     LineAction.Discard => await DiscardAsync(),
                     LineAction.Source => await SourceAsync(),
+                    LineAction.CloseOnError => SessionEnd.ClosedOnError,
                     _ => SessionEnd.Closed,
                 };
             }
 
-            if (buffer.Length > _lab.Limits.MaxLineBytes)
+            if (buffer.Length > _services.Limits.MaxLineBytes)
             {
                 _input.AdvanceTo(buffer.Start, buffer.End);
-                await SendAsync($"ERROR line too long: over {_lab.Limits.MaxLineBytes} bytes without a newline, the limit is {_lab.Limits.MaxLineBytes}; closing");
+                await WriteLinesAsync($"ERROR line too long: over {_services.Limits.MaxLineBytes} bytes without a newline, the limit is {_services.Limits.MaxLineBytes}; closing");
                 return SessionEnd.ClosedOnError;
             }
 
@@ -167,6 +219,12 @@ public sealed partial class TextSession : IDisposable
             _input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
+
+    private string WhyReadsStopped() =>
+        _services.Stopping.IsCancellationRequested ? "The agent is shutting down. Bye!"
+        : _connection is { Shed.IsCancellationRequested: true } ? _connection.ShedReason!
+        : _gone.IsCancellationRequested ? $"ERROR {_goneReason}; closing"
+        : $"ERROR idle for {_services.Limits.IdleTimeout.TotalSeconds:0} s without a whole line (the idle timeout); closing";
 
     /// <summary>
     /// Takes one line (without its line ending) off the buffer. At EOF an unterminated last line counts too,
@@ -206,82 +264,110 @@ public sealed partial class TextSession : IDisposable
     {
         if (line.Length == 1 && line.FirstSpan[0] == (byte)'q')
         {
-            await SendAsync("Bye!");
+            await WriteLinesAsync("Bye!");
             return LineAction.Close;
+        }
+
+        if (OverBudget(out var refusal))
+        {
+            await WriteLinesAsync(refusal);
+            return LineAction.CloseOnError;
         }
 
         if (_mode == Mode.Echo && !(line.Length == 5 && line.FirstSpan.SequenceEqual("/echo"u8)))
         {
             // Echo mode is the latency probe: bytes back as they came, no decoding. Flushed per read, not per line.
-            await _writeLock.WaitAsync();
-            try
+            var writer = (await WriterAsync()).Writer;
+            foreach (var segment in line)
             {
-                foreach (var segment in line)
-                {
-                    _output.Write(segment.Span);
-                }
-
-                _output.Write("\r\n"u8);
-            }
-            finally
-            {
-                _writeLock.Release();
+                writer.Write(segment.Span);
             }
 
+            writer.Write("\r\n"u8);
             return LineAction.Continue;
         }
 
         var text = Encoding.UTF8.GetString(line);
         if (text.StartsWith('/'))
         {
+            _services.Use.Record(Peer.Address); // a lab command is lab use at once
             return await RunCommandAsync(text);
         }
 
         if (_mode == Mode.Chat && _room is not null)
         {
-            await RelayAsync($"<{Peer}> {text}");
+            Relay($"<{Peer}> {text}");
             return LineAction.Continue;
         }
 
-        await SendAsync("What?");
+        await WriteLinesAsync("What?");
         return LineAction.Continue;
     }
 
-    /// <summary>Writes lines and flushes, under the session's write lock (chat relays write here too).</summary>
-    internal async ValueTask SendAsync(params string[] lines)
+    /// <summary>True (with the line that says so) when this address has spent its egress budget for now.</summary>
+    private bool OverBudget(out string refusal)
     {
-        await _writeLock.WaitAsync();
-        try
-        {
-            foreach (var line in lines)
-            {
-                _output.WriteLine(line);
-            }
+        var wait = _connection?.Egress?.WaitFor(1) ?? TimeSpan.Zero;
+        refusal = wait > TimeSpan.Zero
+            ? $"ERROR over the egress budget: the agent has sent {Peer.Address} all it may for now (each address gets {ByteSize.Format(_services.Limits.EgressPerAddressPerHour)} an hour, everyone {ByteSize.Format(_services.Limits.EgressPerDay)} a day); try again in {Math.Ceiling(wait.TotalSeconds):0} s"
+            : "";
+        return wait > TimeSpan.Zero;
+    }
 
-            await _output.FlushAsync();
-        }
-        finally
+    /// <summary>The writer's turn for this read's replies, taken once and flushed at the end of the read.</summary>
+    private async ValueTask<SessionOutput.Turn> WriterAsync() =>
+        _turn ??= await _out.AcquireAsync() ?? throw new ConnectionAbortedException("the session's output is closed");
+
+    private async ValueTask WriteLinesAsync(params string[] lines)
+    {
+        var turn = await WriterAsync();
+        foreach (var line in lines)
         {
-            _writeLock.Release();
+            turn.WriteLine(line);
         }
     }
 
+    /// <summary>Flushes this read's replies and gives the writer back, so queued lines from elsewhere can go out.</summary>
     private async ValueTask FlushAsync()
     {
-        await _writeLock.WaitAsync();
+        if (_turn is not { } turn)
+        {
+            return;
+        }
+
+        _turn = null;
+        await using (turn)
+        {
+            await turn.FlushAsync(_services.Stopping);
+        }
+    }
+
+    private void Relay(string line)
+    {
+        foreach (var other in _services.Rooms.Others(_room!, this))
+        {
+            other.Post(line); // never waits: a member that does not read is closed, not waited for
+        }
+    }
+
+    /// <summary>The client stopped reading what others post to it: end the session.</summary>
+    private void Overwhelmed(string why)
+    {
+        _goneReason = $"closing: {why}";
         try
         {
-            await _output.FlushAsync();
+            _gone.Cancel();
         }
-        finally
+        catch (ObjectDisposedException)
         {
-            _writeLock.Release();
+            // Already over.
         }
     }
 
     public void Dispose()
     {
         _reads.Dispose();
-        _writeLock.Dispose();
+        _idle.Dispose();
+        _gone.Dispose();
     }
 }

@@ -1,15 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
+using NetLab.Agent.Connections;
 using NetLab.Agent.Hosting;
 
 namespace NetLab.Agent.Udp;
 
 /// <summary>
 /// UDP on the agent's port: every datagram goes back to its sender unchanged (so <c>nc -u host 11211</c>
-/// echoes lines, and netlab's probes, which carry a sequence number and timestamp, measure loss and RTT).
+/// echoes lines, and netlab's probes, which carry a sequence number and timestamp, measure loss and RTT),
+/// within the limits of <see cref="UdpLimiter"/> and the egress budget.
 /// </summary>
-public sealed class UdpEchoService(Socket socket, LabServices lab) : BackgroundService
+internal sealed class UdpEchoService(Socket socket, LabServices lab) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,15 +35,58 @@ public sealed class UdpEchoService(Socket socket, LabServices lab) : BackgroundS
                 continue; // an ICMP error from an earlier send; the socket is fine
             }
 
+            var source = ConnectionExtensions.Normalize((IPEndPoint)received.RemoteEndPoint).Address;
+            var datagram = buffer.AsMemory(0, received.ReceivedBytes);
+            if (!lab.Udp.TryEcho(source))
+            {
+                continue;
+            }
+
+            if (!lab.Egress.TrySendDatagram(source, datagram.Length))
+            {
+                lab.Udp.CountDropped();
+                continue;
+            }
+
+            if (IsLabDatagram(datagram.Span))
+            {
+                lab.Use.Record(source);
+            }
+
             try
             {
-                await socket.SendToAsync(buffer.AsMemory(0, received.ReceivedBytes), SocketFlags.None, received.RemoteEndPoint, stoppingToken);
+                await socket.SendToAsync(datagram, SocketFlags.None, received.RemoteEndPoint, stoppingToken);
             }
             catch (SocketException e)
             {
                 Log.UdpError(lab.Logger, received.RemoteEndPoint, e.Message);
             }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
+    }
+
+    /// <summary>
+    /// A netlab probe, or a line of text as <c>nc -u</c> sends what a person types: lab use. Binary datagrams
+    /// (a memcached probe starts with an 8-byte frame header) are echoed within the limits but keep nothing alive.
+    /// </summary>
+    internal static bool IsLabDatagram(ReadOnlySpan<byte> datagram) =>
+        datagram.StartsWith("netlab-udp "u8)
+        || (datagram.Length > 1 && datagram[^1] == (byte)'\n' && !HasControl(datagram[..^1]));
+
+    private static bool HasControl(ReadOnlySpan<byte> text)
+    {
+        foreach (var b in text)
+        {
+            if (b < 0x20 && b is not (byte)'\t' and not (byte)'\r')
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public override void Dispose()

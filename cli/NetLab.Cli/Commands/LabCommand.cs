@@ -47,7 +47,7 @@ internal static class LabCommand
             }, ct);
             if (!json)
             {
-                io.Console.WriteLine($"netlab lab: started netlab-agent {LabServices.Version} on {agent.Endpoint} (certificate {agent.Fingerprint[..23]}…)");
+                io.Console.WriteLine($"netlab lab: started netlab-agent {AgentHost.Version} on {agent.Endpoint} (certificate {agent.Fingerprint[..23]}…)");
             }
 
             var context = new ExerciseContext("127.0.0.1", agent.Endpoint.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: true);

@@ -109,7 +109,7 @@ public class BlockMemoryPoolTests
     public async Task Tls_connections_get_4_KiB_blocks()
     {
         var seen = 0;
-        var middleware = new TlsMemoryPool(c =>
+        var middleware = new TlsMemoryPoolMiddleware(c =>
         {
             seen = c.Features.Get<IMemoryPoolFeature>()!.MemoryPool.MaxBufferSize;
             return Task.CompletedTask;

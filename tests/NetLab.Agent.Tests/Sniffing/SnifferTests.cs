@@ -86,7 +86,7 @@ public class SnifferTests
     {
         var pipe = new Pipe();
         var started = DateTime.UtcNow;
-        var verdict = await Sniffer.SniffAsync(pipe.Reader, allowTls: true, Window, CancellationToken.None);
+        var verdict = (await Sniffer.SniffAsync(pipe.Reader, allowTls: true, Window, TimeProvider.System, CancellationToken.None)).Verdict;
         Assert.Equal(SniffVerdict.Text, verdict);
         Assert.True(DateTime.UtcNow - started >= Window - TimeSpan.FromMilliseconds(20), "decided before the window passed");
     }
@@ -157,7 +157,7 @@ public class SnifferTests
             }
         });
 
-        var verdict = await Sniffer.SniffAsync(pipe.Reader, allowTls, silenceAfter ? Window : Patient, CancellationToken.None);
+        var verdict = (await Sniffer.SniffAsync(pipe.Reader, allowTls, silenceAfter ? Window : Patient, TimeProvider.System, CancellationToken.None)).Verdict;
         await feeding;
         if (!endWithEof)
         {

@@ -37,7 +37,8 @@ public sealed class TestAgent : IAsyncDisposable
 
     public string HttpsUrl => $"https://127.0.0.1:{Port}";
 
-    public string FilesDir => Path.Combine(DataDir, "files");
+    /// <summary>The folder of the files stored from 127.0.0.1 (each client address has its own), made if missing.</summary>
+    public string FilesDir => Directory.CreateDirectory(Path.Combine(DataDir, "files", "127.0.0.1")).FullName;
 
     public static async Task<TestAgent> StartAsync(
         Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null, IPAddress? bind = null, TimeSpan? sniffTimeout = null)

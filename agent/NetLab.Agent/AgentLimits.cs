@@ -1,0 +1,66 @@
+namespace NetLab.Agent;
+
+/// <summary>
+/// Every limit the agent enforces, in the one place they live. Each one, when hit, gives the client a clear
+/// error line or status; each has a command-line option (Hosting/LimitOptions.cs) whose default is read from
+/// here. The defaults are sized for a lab host on the open internet: see the README's cost section.
+/// </summary>
+public sealed record AgentLimits
+{
+    /// <summary>Open TCP connections in total. When full, a new address is still served: the oldest idle connection of the busiest address is closed to make room.</summary>
+    public int MaxConnections { get; init; } = 20_000;
+
+    /// <summary>Open TCP connections from one client address. Loopback is never refused.</summary>
+    public int MaxConnectionsPerAddress { get; init; } = 256;
+
+    /// <summary>Longest line a text session accepts, in bytes, without its line ending.</summary>
+    public int MaxLineBytes { get; init; } = 8 * 1024;
+
+    /// <summary>A text session in which no complete line arrives for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A transfer or a reply that makes no progress for this long (a client that stops sending or reading) is closed.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The host's maximum lifetime since it booted: after it the time-to-live stops it whatever the traffic; zero turns it off.</summary>
+    public TimeSpan MaxLifetime { get; init; } = TimeSpan.FromHours(8);
+
+    /// <summary>Bytes the agent may send to one client address per hour (a token bucket: a full hour's worth at once, then at that rate); zero turns it off.</summary>
+    public long EgressPerAddressPerHour { get; init; } = 256L << 20;
+
+    /// <summary>Bytes the agent may send to everyone together per day (a token bucket, as the per-address one); zero turns it off.</summary>
+    public long EgressPerDay { get; init; } = 10L << 30;
+
+    /// <summary>Largest <c>/source N</c> and <c>/bytes/{n}</c>.</summary>
+    public long MaxGeneratedBytes { get; init; } = 64L << 20;
+
+    /// <summary>Bytes stored in the data directory's files, all owners together.</summary>
+    public long MaxStoredBytes { get; init; } = 1L << 30;
+
+    /// <summary>Bytes stored by one client address (its files are its own).</summary>
+    public long MaxStoredBytesPerAddress { get; init; } = 256L << 20;
+
+    /// <summary>Bytes in one stored file.</summary>
+    public long MaxFileBytes { get; init; } = 128L << 20;
+
+    /// <summary>Stored files, all owners together.</summary>
+    public int MaxFiles { get; init; } = 1_000;
+
+    /// <summary>Stored files of one client address.</summary>
+    public int MaxFilesPerAddress { get; init; } = 100;
+
+    /// <summary>A stored file is deleted this long after it was last written; zero keeps files for ever.</summary>
+    public TimeSpan FileLifetime { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a <c>/recv</c> or <c>/send</c> stays armed waiting for the next connection.</summary>
+    public TimeSpan ArmTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>UDP datagrams echoed to one source per second (bursts of five seconds' worth); the rest are dropped and counted.</summary>
+    public int UdpPerSourcePerSecond { get; init; } = 64;
+
+    /// <summary>UDP datagrams echoed to all sources together per second (bursts of five seconds' worth).</summary>
+    public int UdpPerSecond { get; init; } = 1_000;
+
+    /// <summary>Log lines about client-caused failures per minute, all clients together (and at most one per client address).</summary>
+    public int ClientLogLinesPerMinute { get; init; } = 60;
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using NetLab.Agent.Hosting;
+
+namespace NetLab.Agent.Internet;
+
+/// <summary>
+/// The journal under attack: a failure a client caused (a reset, a broken TLS handshake, a renegotiation, a
+/// refused upload) is one line without a stack trace, at most one per client address per minute and
+/// <see cref="AgentLimits.ClientLogLinesPerMinute"/> in all; what was left out is counted in the next line.
+/// So the journal grows by O(1) lines per abusive client per minute, whatever it does. Failures that are the
+/// agent's own fault keep their stack trace (at most one per minute for each kind).
+/// </summary>
+internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerMinute)
+{
+    private const int MaxTracked = 4096;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPAddress, long> _lastLine = [];
+    private readonly Dictionary<Type, long> _lastBug = [];
+    private long _windowStart = time.GetTimestamp();
+    private int _linesInWindow;
+    private int _suppressed;
+
+    /// <summary>True for what a client can make happen: its connection broke, it spoke garbage or stopped reading.</summary>
+    public static bool IsClientCaused(Exception e) => e is IOException or SocketException or ConnectionResetException
+        or ConnectionAbortedException or AuthenticationException or OperationCanceledException or BadHttpRequestException
+        or ObjectDisposedException or InvalidDataException;
+
+    /// <summary>Logs a client-caused failure in one line, unless this address (or everyone) has had its share this minute.</summary>
+    public void ClientFailed(IPAddress address, string what, Exception? e = null)
+    {
+        int suppressed;
+        lock (_gate)
+        {
+            var now = time.GetTimestamp();
+            if (time.GetElapsedTime(_windowStart, now) >= TimeSpan.FromMinutes(1))
+            {
+                _windowStart = now;
+                _linesInWindow = 0;
+            }
+
+            var recent = _lastLine.TryGetValue(address, out var last) && time.GetElapsedTime(last, now) < TimeSpan.FromMinutes(1);
+            if (recent || _linesInWindow >= linesPerMinute)
+            {
+                _suppressed++;
+                return;
+            }
+
+            if (_lastLine.Count >= MaxTracked)
+            {
+                _lastLine.Clear(); // a flood of addresses: forget who spoke last minute rather than grow
+            }
+
+            _lastLine[address] = now;
+            _linesInWindow++;
+            suppressed = _suppressed;
+            _suppressed = 0;
+        }
+
+        var reason = e is null ? what : $"{what}: {OneLine(e)}";
+        Log.ClientFailed(logger, address, suppressed == 0 ? reason : $"{reason} ({suppressed} more such lines left out)");
+    }
+
+    /// <summary>A failure of the agent's own (a bug): logged with its stack trace, once a minute per kind.</summary>
+    public void Unexpected(IPAddress address, Exception e)
+    {
+        lock (_gate)
+        {
+            var now = time.GetTimestamp();
+            if (_lastBug.TryGetValue(e.GetType(), out var last) && time.GetElapsedTime(last, now) < TimeSpan.FromMinutes(1))
+            {
+                _suppressed++;
+                return;
+            }
+
+            _lastBug[e.GetType()] = now;
+        }
+
+        Log.Unexpected(logger, address, e);
+    }
+
+    private static string OneLine(Exception e)
+    {
+        var text = e.InnerException is { } inner && inner.Message != e.Message ? $"{e.Message} ({inner.Message})" : e.Message;
+        return $"{e.GetType().Name}: {text.ReplaceLineEndings(" ")}";
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+
+namespace NetLab.Agent.Internet;
+
+/// <summary>
+/// What keeps a lab host alive: lab use from another machine, not the noise of the internet. The host's
+/// idle time-to-live goes by <see cref="SinceLastUse"/>.
+/// </summary>
+/// <remarks>
+/// The rule (the README states it too). A <em>lab action</em> is: a turn in a text session (the client sent
+/// one or more whole lines, then waited for the answer; a slash command counts twice); an HTTP request that a
+/// lab route answered (not /health, not a 404); a UDP datagram that is a netlab probe or a line of text, as
+/// <c>nc -u</c> sends, within the UDP rate limits; progress of a transfer. An address counts as a student once
+/// it has made <see cref="ActionsToEngage"/> actions within <see cref="Window"/>; from then on each of its
+/// actions is lab use, until it is silent for a whole window. So a scanner's connect-probe-close, a held
+/// silent connection, a memcached UDP probe and outside <c>/health</c> polls never count, and neither do
+/// probes from rotating addresses; a <c>netlab connect</c> run, a person typing in nc or telnet, curl or a
+/// browser, and a UDP exercise do. Loopback never counts (the host's own checks come from there). An ssh
+/// login on the host counts too: <c>idle-check</c> reads the login records.
+/// </remarks>
+internal sealed class LabUse(TimeProvider time)
+{
+    /// <summary>Actions within <see cref="Window"/> that make an address a student.</summary>
+    public const int ActionsToEngage = 2;
+
+    /// <summary>How long an address's actions are remembered, and how long a student may be silent and still be one.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
+
+    private const int MaxTracked = 4096;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPAddress, Entry> _addresses = [];
+    private readonly DateTimeOffset _started = time.GetUtcNow();
+    private long _lastUse; // timestamp of the last lab use; 0 = none since start
+
+    /// <summary>Time since the last lab use, or since the agent started when there was none.</summary>
+    public TimeSpan SinceLastUse
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastUse == 0 ? time.GetUtcNow() - _started : time.GetElapsedTime(_lastUse);
+            }
+        }
+    }
+
+    /// <summary>Addresses counted as students now (acted within the window).</summary>
+    public int Students
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = time.GetTimestamp();
+                return _addresses.Values.Count(e => e.Engaged && time.GetElapsedTime(e.LastAt, now) < Window);
+            }
+        }
+    }
+
+    /// <summary>Records one lab action (or <paramref name="weight"/> of them) by <paramref name="address"/>.</summary>
+    public void Record(IPAddress address, int weight = 1)
+    {
+        if (IPAddress.IsLoopback(address))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var now = time.GetTimestamp();
+            if (!_addresses.TryGetValue(address, out var entry))
+            {
+                if (_addresses.Count >= MaxTracked)
+                {
+                    Forget(now);
+                }
+
+                _addresses[address] = entry = new Entry { FirstAt = now };
+            }
+
+            if (time.GetElapsedTime(entry.Engaged ? entry.LastAt : entry.FirstAt, now) >= Window)
+            {
+                // Silent for a whole window (a student), or its few actions are too old (not yet one): start over.
+                entry.Engaged = false;
+                entry.Actions = 0;
+                entry.FirstAt = now;
+            }
+
+            entry.Actions += weight;
+            entry.LastAt = now;
+            if (entry.Actions >= ActionsToEngage)
+            {
+                entry.Engaged = true;
+                _lastUse = now;
+            }
+        }
+    }
+
+    // Under _gate: drop what no longer matters, then, if a flood of addresses is still too many, the non-students.
+    private void Forget(long now)
+    {
+        foreach (var old in _addresses.Where(a => time.GetElapsedTime(a.Value.LastAt, now) >= Window).Select(a => a.Key).ToList())
+        {
+            _addresses.Remove(old);
+        }
+
+        if (_addresses.Count >= MaxTracked)
+        {
+            foreach (var stranger in _addresses.Where(a => !a.Value.Engaged).Select(a => a.Key).ToList())
+            {
+                _addresses.Remove(stranger);
+            }
+        }
+    }
+
+    private sealed class Entry
+    {
+        public int Actions;
+        public long FirstAt;
+        public long LastAt;
+        public bool Engaged;
+    }
+}

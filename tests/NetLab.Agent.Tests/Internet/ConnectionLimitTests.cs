@@ -1,0 +1,93 @@
+using System.Net.Sockets;
+using System.Text;
+using NetLab.Agent.Tests.Support;
+
+namespace NetLab.Agent.Tests.Internet;
+
+/// <summary>The connection limits as the internet meets them: per address, a full table, and loopback, which is never refused.</summary>
+public sealed class ConnectionLimitTests : IDisposable
+{
+    private readonly TestInternet _net = new(clientAddresses: 110);
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("netlab-limits-").FullName;
+
+    public void Dispose()
+    {
+        _net.Dispose();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Connections_over_the_per_address_limit_are_told_why_and_loopback_is_never_refused()
+    {
+        await _net.StartAgentAsync(_dataDir, "--max-connections-per-address", "16");
+        var clients = new List<Socket>();
+        try
+        {
+            var source = _net.ClientAddresses[0];
+            for (var i = 0; i < 16; i++)
+            {
+                clients.Add(await _net.ConnectAsync(source));
+            }
+
+            // Every one of the 16 is a session that answers.
+            foreach (var client in clients)
+            {
+                Assert.StartsWith("Successfully Connected", await ReadUntilAsync(client, "q to quit."));
+            }
+
+            using var refused = await _net.ConnectAsync(source);
+            Assert.Contains($"ERROR too many connections from {source}: the limit is 16 per address", await ReadToEndAsync(refused));
+
+            // Another address is welcome, and so is the host's own loopback, however many it holds.
+            using var other = await _net.ConnectAsync(_net.ClientAddresses[1]);
+            Assert.StartsWith("Successfully Connected", await ReadUntilAsync(other, "q to quit."));
+            var local = await _net.RunOnHostAsync("bash", ["-c", $"for i in $(seq 40); do (sleep 5 | nc -q1 127.0.0.1 {TestInternet.Port} > /dev/null &) ; done; sleep 1; curl -sS -m 5 http://127.0.0.1:{TestInternet.Port}/health"]);
+            local.AssertExit(0);
+            Assert.Contains("\"openConnections\"", local.Stdout);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    internal static async Task<string> ReadUntilAsync(Socket socket, string text, int timeoutSeconds = 10)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        var received = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!received.ToString().Contains(text, StringComparison.Ordinal))
+        {
+            var n = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (n == 0)
+            {
+                throw new EndOfStreamException($"closed before \"{text}\"; received: {received}");
+            }
+
+            received.Append(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+
+        return received.ToString();
+    }
+
+    internal static async Task<string> ReadToEndAsync(Socket socket, int timeoutSeconds = 10)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        var received = new StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer, timeout.Token)) > 0)
+            {
+                received.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        }
+        catch (SocketException)
+        {
+            // A reset after the agent closed: what arrived is the answer.
+        }
+
+        return received.ToString();
+    }
+}
