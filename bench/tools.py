@@ -1,5 +1,7 @@
-"""Load generators for bench/: a fast bulk sender, an echo latency client, and an idle-session holder.
-Only 127.0.0.1 is ever contacted; every loop is bounded."""
+"""Load generators for bench/: a fast bulk sender, an echo latency client, an idle-session holder, and the
+hostile internet's floods, pulls and held connections (bench/hostile). The loopback ones contact 127.0.0.1 only;
+the hostile ones run inside bench/hostile's client namespace and contact only its host address (198.18.0.0/15),
+after bench/hostile has checked with `ip route get` that the way there is its own veth. Every loop is bounded."""
 import os, socket, sys, time, resource
 
 HOST = "127.0.0.1"
@@ -115,7 +117,143 @@ def sessions(port, count, pid):
         s.close()
 
 
+def udpflood(host, port, seconds, sources):
+    """One socket per source address, each sending 1400-byte datagrams as fast as it can for `seconds`; print
+    datagrams sent per second, echoed per second, echoed bytes per second, and bytes out per byte in."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    socks = []
+    for src in sources:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind((src, 0))
+        u.setblocking(False)
+        sel.register(u, selectors.EVENT_READ)
+        socks.append(u)
+    payload = bytes(1400)
+    sent = echoed = echoed_bytes = 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end and sent < 50_000_000:
+        for u in socks:
+            try:
+                u.sendto(payload, (host, port))
+                sent += 1
+            except BlockingIOError:
+                pass
+        for key, _ in sel.select(timeout=0):
+            while True:
+                try:
+                    echoed_bytes += len(key.fileobj.recv(2048))
+                    echoed += 1
+                except (BlockingIOError, ConnectionRefusedError):
+                    break
+    drain_end = time.perf_counter() + 1
+    while time.perf_counter() < drain_end:
+        for key, _ in sel.select(timeout=0.1):
+            try:
+                echoed_bytes += len(key.fileobj.recv(2048))
+                echoed += 1
+            except (BlockingIOError, ConnectionRefusedError):
+                pass
+    print(f"{sent / seconds:.0f} {echoed / seconds:.1f} {echoed_bytes / seconds:.0f} {echoed_bytes / max(1, sent * 1400):.5f}")
+
+
+def pull(host, port, seconds, sources, size):
+    """Every source address pulls GET /bytes/`size` over and over for twice `seconds`, one connection each at a
+    time; print MB per minute in the first and the second half, the 429s seen, and the most one address got."""
+    import threading
+    got = [0] * len(sources)
+    first_half = [0] * len(sources)
+    refused = [0] * len(sources)
+    start = time.perf_counter()
+    half = start + seconds
+    end = start + 2 * seconds
+
+    def worker(i, src):
+        while time.perf_counter() < end:
+            try:
+                s = socket.create_connection((host, port), timeout=10, source_address=(src, 0))
+                s.sendall(f"GET /bytes/{size} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n".encode())
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    head += chunk
+                if b" 429 " in head.split(b"\r\n", 1)[0]:
+                    refused[i] += 1
+                    s.close()
+                    time.sleep(0.5)
+                    continue
+                body = len(head.split(b"\r\n\r\n", 1)[1]) if b"\r\n\r\n" in head else 0
+                while chunk := s.recv(1 << 20):
+                    body += len(chunk)
+                got[i] += body
+                if time.perf_counter() < half:
+                    first_half[i] = got[i]
+                s.close()
+            except OSError:
+                time.sleep(0.2)
+
+    threads = [threading.Thread(target=worker, args=(i, src)) for i, src in enumerate(sources)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    first, total = sum(first_half), sum(got)
+    print(f"{first * 60 / seconds / 1e6:.1f} {(total - first) * 60 / seconds / 1e6:.1f} {sum(refused)} {max(got)}")
+
+
+def hold(host, port, sources, per_source):
+    """Open `per_source` connections from each source address and keep them; then time how long a new address
+    waits for its banner (typing at once), five times, and print the median in ms and how many were held."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (len(sources) * per_source + 1000,) * 2)
+    held = []
+    for src in sources[:-1]:
+        for _ in range(per_source):
+            try:
+                held.append(socket.create_connection((host, port), timeout=5, source_address=(src, 0)))
+            except OSError:
+                pass
+    time.sleep(2.0)
+    waits = []
+    for _ in range(5):
+        t = time.perf_counter()
+        s = socket.create_connection((host, port), timeout=5, source_address=(sources[-1], 0))
+        s.sendall(b"/time\n")
+        data = b""
+        while b"Successfully Connected" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        waits.append((time.perf_counter() - t) * 1000)
+        s.close()
+    waits.sort()
+    still_open = 0
+    for s in held:
+        s.setblocking(False)
+        try:
+            while chunk := s.recv(65536):
+                pass
+            # recv returned b"": the agent closed it to make room
+        except BlockingIOError:
+            still_open += 1
+        except OSError:
+            pass
+        s.close()
+    print(f"{waits[2]:.1f} {len(held)} {still_open}")
+
+
 if __name__ == "__main__":
+    if sys.argv[1] in ("udpflood", "pull", "hold"):
+        cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        if cmd == "udpflood":
+            udpflood(host, port, float(sys.argv[4]), sys.argv[5].split(","))
+        elif cmd == "pull":
+            pull(host, port, float(sys.argv[4]), sys.argv[5].split(","), int(sys.argv[6]))
+        else:
+            hold(host, port, sys.argv[4].split(","), int(sys.argv[5]))
+        sys.exit(0)
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "send":
         send(port, int(sys.argv[3]), sys.argv[4].encode().decode("unicode_escape").encode("latin1") if len(sys.argv) > 4 else b"")

@@ -13,9 +13,18 @@ public enum LabArch
 
 /// <summary>
 /// What the stack is told through CDK context (<c>-c key=value</c>): who may connect, the instance type and
-/// architecture, and the idle time-to-live. Bad values fail synth with a message, before anything is deployed.
+/// architecture, the idle time-to-live, the maximum lifetime, and the egress budgets. Bad values fail synth
+/// with a message, before anything is deployed. The defaults of the last three are the agent's (AgentLimits).
 /// </summary>
-public sealed partial record LabSettings(string AllowedCidr, string InstanceType, LabArch Arch, int TtlMinutes)
+/// <param name="AllowedCidr">Who may reach the lab's ports.</param>
+/// <param name="InstanceType">The EC2 instance type.</param>
+/// <param name="Arch">The instance's CPU architecture.</param>
+/// <param name="TtlMinutes">Stop after this many minutes without lab use; 0 turns it off.</param>
+/// <param name="MaxHours">Stop this many hours after the instance started, whatever the traffic; 0 turns it off.</param>
+/// <param name="EgressPerAddressPerHour">Bytes the agent may send one client address per hour; 0 = no limit.</param>
+/// <param name="EgressPerDay">Bytes the agent may send everyone per day; 0 = no limit.</param>
+public sealed partial record LabSettings(
+    string AllowedCidr, string InstanceType, LabArch Arch, int TtlMinutes, int MaxHours, long EgressPerAddressPerHour, long EgressPerDay)
 {
     public const string AnyIPv4 = "0.0.0.0/0";
 
@@ -59,7 +68,33 @@ public sealed partial record LabSettings(string AllowedCidr, string InstanceType
             throw new ArgumentException($"ttlMinutes '{ttlText}' is not a whole number of minutes (0 turns the time-to-live off)");
         }
 
-        return new LabSettings(cidr, type, arch, ttl);
+        var defaults = new NetLab.Agent.AgentLimits();
+        var maxText = context("maxHours") ?? $"{(int)defaults.MaxLifetime.TotalHours}";
+        if (!int.TryParse(maxText, out var maxHours) || maxHours is < 0 or > 24 * 31)
+        {
+            throw new ArgumentException($"maxHours '{maxText}' is not a whole number of hours (0 turns the maximum lifetime off)");
+        }
+
+        return new LabSettings(cidr, type, arch, ttl, maxHours,
+            Size(context, "egressPerAddressPerHour", defaults.EgressPerAddressPerHour),
+            Size(context, "egressPerDay", defaults.EgressPerDay));
+    }
+
+    /// <summary>The agent's arguments for the limits the stack sets.</summary>
+    public string AgentArguments() =>
+        $"--max-lifetime {MaxHours}h --egress-per-address {NetLab.Agent.Text.ByteSize.Format(EgressPerAddressPerHour)} --egress-per-day {NetLab.Agent.Text.ByteSize.Format(EgressPerDay)}";
+
+    private static long Size(Func<string, string?> context, string key, long fallback)
+    {
+        var text = context(key);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return NetLab.Agent.Text.ByteSize.TryParse(text, out var bytes)
+            ? bytes
+            : throw new ArgumentException($"{key} '{text}' is not a size such as 256M or 10G (0 turns the budget off)");
     }
 
     private static bool IsIPv4Cidr(string cidr)

@@ -33,10 +33,20 @@ public class ContextOverrideTests
     }
 
     [Fact]
-    public void A_ttl_of_zero_installs_no_timer()
+    public void A_ttl_and_a_lifetime_of_zero_install_no_timer_and_either_alone_keeps_it()
     {
-        var lab = LabTemplate.Synth(("ttlMinutes", "0"));
-        Assert.Contains("systemctl enable --now netlab-agent.service\"", lab.InitMetadata());
+        Assert.Contains("systemctl enable --now netlab-agent.service\"", LabTemplate.Synth(("ttlMinutes", "0"), ("maxHours", "0")).InitMetadata());
+        Assert.Contains("systemctl enable --now netlab-agent.service netlab-ttl.timer", LabTemplate.Synth(("ttlMinutes", "0")).InitMetadata());
+    }
+
+    [Fact]
+    public void The_lifetime_and_the_egress_budgets_default_to_the_agent_s_and_are_taken_from_context()
+    {
+        var defaults = LabSettings.From(_ => null);
+        Assert.Equal((8, 256L << 20, 10L << 30), (defaults.MaxHours, defaults.EgressPerAddressPerHour, defaults.EgressPerDay));
+        var init = LabTemplate.Synth(("maxHours", "4"), ("egressPerAddressPerHour", "64M"), ("egressPerDay", "2G")).InitMetadata();
+        Assert.Contains("--max-lifetime 4h --egress-per-address 64M --egress-per-day 2G", init);
+        Assert.Contains("idle-check --ttl 60m --max-lifetime 4h", init);
     }
 
     [Theory]
@@ -45,6 +55,8 @@ public class ContextOverrideTests
     [InlineData("arch", "sparc", "is not x86_64 or arm64")]
     [InlineData("instanceType", "huge", "is not an EC2 instance type")]
     [InlineData("ttlMinutes", "soon", "is not a whole number of minutes")]
+    [InlineData("maxHours", "-1", "is not a whole number of hours")]
+    [InlineData("egressPerDay", "lots", "is not a size such as 256M or 10G")]
     public void Bad_context_values_fail_with_a_reason(string key, string value, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => LabSettings.From(k => k == key ? value : null));

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Logging;
-using NetLab.Agent.Hosting;
 using NetLab.Agent.Internet;
 using NetLab.Agent.Sniffing;
 using NetLab.Agent.Storage;
@@ -15,15 +13,16 @@ namespace NetLab.Agent.Connections;
 /// exactly what <c>ncat -l 11211 &gt; outputfile</c> and <c>ncat -l 11211 &lt; file</c> do. Which connection
 /// that is, <see cref="TransferArming"/> explains; <see cref="Match"/> applies it to what the sniffer saw.
 /// </summary>
-internal sealed class ArmedTransfers(TransferArming arming, FileStore store, LabUse use, AgentLimits limits, TimeProvider time, ILogger logger)
+internal sealed class ArmedTransfers(TransferArming arming, FileStore store, LabUse use, AgentLimits limits, TimeProvider time, ClientLog log)
 {
     /// <summary>
     /// The transfer this connection is, if one is armed for its address and it starts the way that transfer's
     /// connection does: data at once (not HTTP, not TLS) for a receive; its sending side closed at once, with
-    /// nothing sent, for a send. Null for anything else, which is served as usual.
+    /// nothing sent, for a send. A connection that starts with a lab command line (<c>printf '/files\nq\n' | nc</c>)
+    /// is a session, not a file. Null for anything else, which is served as usual.
     /// </summary>
     public ArmedTransfer? Match(IPAddress address, SniffResult sniff) => arming.Peek(address) is not { } transfer ? null
-        : transfer.Direction == TransferDirection.Receive && sniff is { Verdict: SniffVerdict.Text, SawData: true } ? transfer
+        : transfer.Direction == TransferDirection.Receive && sniff is { Verdict: SniffVerdict.Text, SawData: true, StartsWithCommand: false } ? transfer
         : transfer.Direction == TransferDirection.Send && sniff is { SawData: false, SawEnd: true } ? transfer
         : null;
 
@@ -57,7 +56,7 @@ internal sealed class ArmedTransfers(TransferArming arming, FileStore store, Lab
             outcome = $"ERROR {transfer.Name}: the connection from {peer} broke off ({e.Message}); {(transfer.Direction == TransferDirection.Receive ? "nothing was stored" : "the transfer was cut off")}";
         }
 
-        Log.TransferDone(logger, peer, outcome);
+        log.TransferDone(peer, outcome);
         transfer.Notify(outcome); // never waits; the session may be gone, and the log line above is the record
         return true;
     }

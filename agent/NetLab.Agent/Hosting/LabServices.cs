@@ -30,7 +30,7 @@ internal sealed class LabServices : IDisposable
         Use = new LabUse(time);
         Egress = new EgressBudget(Limits, time);
         ClientLog = new ClientLog(logger, time, Limits.ClientLogLinesPerMinute);
-        Transfers = new ArmedTransfers(Arming, Files, Use, Limits, time, logger);
+        Transfers = new ArmedTransfers(Arming, Files, Use, Limits, time, ClientLog);
         Udp = new UdpLimiter(Limits, time);
         Text = new TextServices(Limits, Files, new ChatRooms(), Arming, Use, Sessions, time, logger, stopping);
     }

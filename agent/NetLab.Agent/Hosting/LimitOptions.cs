@@ -18,24 +18,24 @@ internal static class LimitOptions
     public static IReadOnlyList<LimitOption> All { get; } =
     [
         Count("--max-connections", "Open connections in total; when full, the busiest address's oldest idle one makes room", l => l.MaxConnections, (l, v) => l with { MaxConnections = v }),
-        Count("--max-connections-per-address", "Open connections from one client address (loopback is never refused)", l => l.MaxConnectionsPerAddress, (l, v) => l with { MaxConnectionsPerAddress = v }),
+        Count("--max-connections-per-address", "Open connections from one client address; loopback is never refused", l => l.MaxConnectionsPerAddress, (l, v) => l with { MaxConnectionsPerAddress = v }),
         Count("--max-line", "Longest text-session line, in bytes", l => l.MaxLineBytes, (l, v) => l with { MaxLineBytes = v }),
         Duration("--idle-timeout", "Close a text session in which no whole line arrives for this long", l => l.IdleTimeout, (l, v) => l with { IdleTimeout = v }),
         Duration("--stall-timeout", "Close a transfer or reply that makes no progress for this long", l => l.StallTimeout, (l, v) => l with { StallTimeout = v }),
-        Duration("--max-lifetime", "The host's lifetime since boot: then the time-to-live stops it whatever the traffic (0s = off)", l => l.MaxLifetime, (l, v) => l with { MaxLifetime = v }, allowZero: true),
-        Size("--egress-per-address", "Bytes sent to one client address per hour (0 = no limit)", l => l.EgressPerAddressPerHour, (l, v) => l with { EgressPerAddressPerHour = v }, allowZero: true),
-        Size("--egress-per-day", "Bytes sent to all clients together per day (0 = no limit)", l => l.EgressPerDay, (l, v) => l with { EgressPerDay = v }, allowZero: true),
+        Duration("--max-lifetime", "The host's lifetime since boot: then the time-to-live stops it whatever the traffic; 0s = off", l => l.MaxLifetime, (l, v) => l with { MaxLifetime = v }, allowZero: true),
+        Size("--egress-per-address", "Bytes sent to one client address per hour; 0 = no limit", l => l.EgressPerAddressPerHour, (l, v) => l with { EgressPerAddressPerHour = v }, allowZero: true),
+        Size("--egress-per-day", "Bytes sent to all clients together per day; 0 = no limit", l => l.EgressPerDay, (l, v) => l with { EgressPerDay = v }, allowZero: true),
         Size("--max-generated", "Largest /source N and /bytes/{n}", l => l.MaxGeneratedBytes, (l, v) => l with { MaxGeneratedBytes = v }),
         Size("--max-storage", "Bytes stored in all files together", l => l.MaxStoredBytes, (l, v) => l with { MaxStoredBytes = v }),
         Size("--max-storage-per-address", "Bytes stored by one client address", l => l.MaxStoredBytesPerAddress, (l, v) => l with { MaxStoredBytesPerAddress = v }),
         Size("--max-file-size", "Bytes in one stored file", l => l.MaxFileBytes, (l, v) => l with { MaxFileBytes = v }),
         Count("--max-files", "Stored files, all owners together", l => l.MaxFiles, (l, v) => l with { MaxFiles = v }),
         Count("--max-files-per-address", "Stored files of one client address", l => l.MaxFilesPerAddress, (l, v) => l with { MaxFilesPerAddress = v }),
-        Duration("--file-lifetime", "Delete a stored file this long after it was written (0s = keep)", l => l.FileLifetime, (l, v) => l with { FileLifetime = v }, allowZero: true),
+        Duration("--file-lifetime", "Delete a stored file this long after it was written; 0s = keep", l => l.FileLifetime, (l, v) => l with { FileLifetime = v }, allowZero: true),
         Duration("--arm-timeout", "How long /recv and /send wait for the transfer's connection", l => l.ArmTimeout, (l, v) => l with { ArmTimeout = v }),
-        Count("--udp-per-source", "UDP datagrams echoed to one source per second (bursts of 5 s)", l => l.UdpPerSourcePerSecond, (l, v) => l with { UdpPerSourcePerSecond = v }),
-        Count("--udp-total", "UDP datagrams echoed to all sources per second (bursts of 5 s)", l => l.UdpPerSecond, (l, v) => l with { UdpPerSecond = v }),
-        Count("--log-lines-per-minute", "Log lines about client-caused failures per minute (at most 1 per address)", l => l.ClientLogLinesPerMinute, (l, v) => l with { ClientLogLinesPerMinute = v }),
+        Count("--udp-per-source", "UDP datagrams echoed to one source per second, in bursts of up to 5 s' worth", l => l.UdpPerSourcePerSecond, (l, v) => l with { UdpPerSourcePerSecond = v }),
+        Count("--udp-total", "UDP datagrams echoed to all sources per second, in bursts of up to 5 s' worth", l => l.UdpPerSecond, (l, v) => l with { UdpPerSecond = v }),
+        Count("--log-lines-per-minute", "Log lines about client-caused failures per minute, at most 1 per address", l => l.ClientLogLinesPerMinute, (l, v) => l with { ClientLogLinesPerMinute = v }),
     ];
 
     /// <summary>The limits as parsed: each option given, or its default.</summary>

@@ -18,9 +18,6 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Debug, "Text session with {Peer} ended: {Reason}")]
     public static partial void SessionEnded(ILogger logger, IPEndPoint peer, string reason);
 
-    [LoggerMessage(6, LogLevel.Warning, "UDP echo on {Endpoint} failed to send: {Error}")]
-    public static partial void UdpError(ILogger logger, EndPoint endpoint, string error);
-
     [LoggerMessage(7, LogLevel.Information, "Client {Address}: {Reason}")]
     public static partial void ClientFailed(ILogger logger, IPAddress address, string reason);
 

@@ -32,7 +32,24 @@ internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerM
     /// <summary>Logs a client-caused failure in one line, unless this address (or everyone) has had its share this minute.</summary>
     public void ClientFailed(IPAddress address, string what, Exception? e = null)
     {
-        int suppressed;
+        if (Admit(address, out var suppressed))
+        {
+            var reason = e is null ? what : $"{what}: {OneLine(e)}";
+            Log.ClientFailed(logger, address, WithSuppressed(reason, suppressed));
+        }
+    }
+
+    /// <summary>Logs how a raw transfer ended, under the same per-address share (a client can run many).</summary>
+    public void TransferDone(IPEndPoint peer, string outcome)
+    {
+        if (Admit(peer.Address, out var suppressed))
+        {
+            Log.TransferDone(logger, peer, WithSuppressed(outcome, suppressed));
+        }
+    }
+
+    private bool Admit(IPAddress address, out int suppressed)
+    {
         lock (_gate)
         {
             var now = time.GetTimestamp();
@@ -46,7 +63,8 @@ internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerM
             if (recent || _linesInWindow >= linesPerMinute)
             {
                 _suppressed++;
-                return;
+                suppressed = 0;
+                return false;
             }
 
             if (_lastLine.Count >= MaxTracked)
@@ -58,11 +76,12 @@ internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerM
             _linesInWindow++;
             suppressed = _suppressed;
             _suppressed = 0;
+            return true;
         }
-
-        var reason = e is null ? what : $"{what}: {OneLine(e)}";
-        Log.ClientFailed(logger, address, suppressed == 0 ? reason : $"{reason} ({suppressed} more such lines left out)");
     }
+
+    private static string WithSuppressed(string line, int suppressed) =>
+        suppressed == 0 ? line : $"{line} ({suppressed} more such lines left out)";
 
     /// <summary>A failure of the agent's own (a bug): logged with its stack trace, once a minute per kind.</summary>
     public void Unexpected(IPAddress address, Exception e)

@@ -85,21 +85,28 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
         await CloseNotifyAsync(connection);
     }
 
-    /// <summary>Ends a TLS connection we served ourselves with close_notify (RFC 8446 §6.1), not a bare FIN.</summary>
+    /// <summary>
+    /// Ends a TLS connection we served ourselves with close_notify (RFC 8446 §6.1), not a bare FIN. A client that
+    /// reads nothing more gets the stall timeout, then the connection is aborted.
+    /// </summary>
     private async Task CloseNotifyAsync(ConnectionContext connection)
     {
         var tls = insideTls ? connection.Features.Get<ISslStreamFeature>()?.SslStream : null;
         try
         {
-            await connection.Transport.Output.FlushAsync();
+            await Progress.FlushAsync(connection.Transport.Output, lab.Limits.StallTimeout, lab.Time, lab.Stopping);
             if (tls is not null)
             {
-                await tls.ShutdownAsync();
+                await tls.ShutdownAsync().WaitAsync(lab.Limits.StallTimeout, lab.Time);
             }
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ObjectDisposedException or InvalidOperationException or ConnectionAbortedException)
+        catch (Exception e) when (e is StalledException or TimeoutException)
         {
-            // The client left first.
+            connection.Abort(new ConnectionAbortedException($"closing: {e.Message}"));
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or ObjectDisposedException or InvalidOperationException or ConnectionAbortedException or OperationCanceledException)
+        {
+            // The client left first, or the agent is stopping.
         }
     }
 }

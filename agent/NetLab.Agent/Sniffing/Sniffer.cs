@@ -27,7 +27,8 @@ public enum SniffVerdict
 /// <param name="Verdict">What the connection is.</param>
 /// <param name="SawData">The client sent bytes before the verdict (a silent client has not).</param>
 /// <param name="SawEnd">The client half-closed (FIN) before the verdict.</param>
-public readonly record struct SniffResult(SniffVerdict Verdict, bool SawData, bool SawEnd);
+/// <param name="StartsWithCommand">What the client sent at once begins with a text-session command line (<c>/help</c>, <c>/recv x</c>, <c>q</c>).</param>
+public readonly record struct SniffResult(SniffVerdict Verdict, bool SawData, bool SawEnd, bool StartsWithCommand = false);
 
 /// <summary>
 /// Classifies the start of a connection without consuming it, the way sslh does: the decision is made on
@@ -76,13 +77,44 @@ public static class Sniffer
             var verdict = Classify(result.Buffer, allowTls);
             if (verdict != SniffVerdict.NeedMore || result.IsCompleted)
             {
+                var command = verdict == SniffVerdict.Text && StartsWithCommand(result.Buffer);
                 input.AdvanceTo(result.Buffer.Start);
-                return new SniffResult(verdict == SniffVerdict.NeedMore ? SniffVerdict.Text : verdict, sawData, result.IsCompleted);
+                return new SniffResult(verdict == SniffVerdict.NeedMore ? SniffVerdict.Text : verdict, sawData, result.IsCompleted, command);
             }
 
             input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
     }
+
+    /// <summary>
+    /// True when the bytes begin with a line that is one of the text session's commands (<c>/NAME</c>, with or
+    /// without an argument, or <c>q</c>): a person (or a script) talking to the lab, never a file's first bytes.
+    /// </summary>
+    public static bool StartsWithCommand(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> head = stackalloc byte[16];
+        var n = (int)Math.Min(buffer.Length, head.Length);
+        buffer.Slice(0, n).CopyTo(head);
+        head = head[..n];
+        if (head.StartsWith("q\n"u8) || head.StartsWith("q\r\n"u8))
+        {
+            return true;
+        }
+
+        foreach (var command in Commands)
+        {
+            if (head.StartsWith(command) && head.Length > command.Length && head[command.Length] is (byte)' ' or (byte)'\r' or (byte)'\n')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static readonly byte[][] Commands =
+        new[] { "/help", "/whoami", "/time", "/echo", "/join", "/leave", "/recv", "/send", "/files", "/sha256", "/cat", "/rm", "/discard", "/source" }
+            .Select(Encoding.ASCII.GetBytes).ToArray();
 
     /// <summary>Classifies the bytes received so far. <paramref name="allowTls"/> is false inside TLS.</summary>
     public static SniffVerdict Classify(ReadOnlySequence<byte> buffer, bool allowTls)

@@ -12,12 +12,12 @@ namespace NetLab.Agent.Text;
 /// </summary>
 /// <remarks>
 /// The turn is a semaphore that is never disposed: a drain may still be waiting on it when the session ends.
-/// A member that does not read its chat fills its queue: it is then closed, not waited for, so one stuck
-/// client never stalls the room.
+/// Posting never waits, so one stuck member never stalls the room: lines past <see cref="MaxQueued"/> are
+/// dropped (and counted to the member), and a member that reads nothing for the stall timeout is closed.
 /// </remarks>
 internal sealed class SessionOutput
 {
-    /// <summary>Lines from elsewhere that may wait for a slow reader before it is closed.</summary>
+    /// <summary>Lines from elsewhere that may wait for a slow reader; more are dropped.</summary>
     public const int MaxQueued = 256;
 
     private readonly PipeWriter _output;
@@ -27,6 +27,7 @@ internal sealed class SessionOutput
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly Queue<string> _queued = new();
     private bool _closed;
+    private int _dropped;
     private int _drainScheduled;
 
     /// <param name="output">The session's writer.</param>
@@ -61,10 +62,12 @@ internal sealed class SessionOutput
         return new Turn(this);
     }
 
-    /// <summary>Queues a line from elsewhere without waiting; false when the session is closed, or closed now for not reading.</summary>
+    /// <summary>
+    /// Queues a line from elsewhere without waiting; false when the session is closed, or when lines come faster
+    /// than its client reads them (the line is dropped, and the client told how many were).
+    /// </summary>
     public bool TryPost(string line)
     {
-        bool queued;
         lock (_queued)
         {
             if (_closed)
@@ -72,21 +75,13 @@ internal sealed class SessionOutput
                 return false;
             }
 
-            queued = _queued.Count < MaxQueued;
-            if (queued)
+            if (_queued.Count >= MaxQueued)
             {
-                _queued.Enqueue(line);
+                _dropped++;
+                return false;
             }
-            else
-            {
-                _queued.Clear();
-            }
-        }
 
-        if (!queued)
-        {
-            _overwhelmed($"{MaxQueued} lines waited for a client that did not read them");
-            return false;
+            _queued.Enqueue(line);
         }
 
         ScheduleDrain();
@@ -110,6 +105,12 @@ internal sealed class SessionOutput
     {
         lock (_queued)
         {
+            if (_dropped > 0)
+            {
+                _output.WriteLine($"* {_dropped} line{(_dropped == 1 ? " was" : "s were")} dropped: they came faster than you read");
+                _dropped = 0;
+            }
+
             while (_queued.TryDequeue(out var line))
             {
                 _output.WriteLine(line);

@@ -59,7 +59,7 @@ internal sealed class UdpEchoService(Socket socket, LabServices lab) : Backgroun
             }
             catch (SocketException e)
             {
-                Log.UdpError(lab.Logger, received.RemoteEndPoint, e.Message);
+                lab.ClientLog.ClientFailed(source, "UDP echo could not be sent", e);
             }
             catch (OperationCanceledException)
             {

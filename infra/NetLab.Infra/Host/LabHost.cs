@@ -57,8 +57,8 @@ public sealed class LabHost : Construct
         InitGroup.FromName(SystemdUnits.User),
         InitUser.FromName(SystemdUnits.User, new InitUserOptions { Groups = [SystemdUnits.User], HomeDir = "/var/empty" }),
         InitSource.FromExistingAsset(Path.GetDirectoryName(SystemdUnits.AgentPath)!, agent),
-        InitFile.FromString("/etc/systemd/system/netlab-agent.service", SystemdUnits.Agent(), new InitFileOptions { Mode = "000644" }),
-        InitFile.FromString("/etc/systemd/system/netlab-ttl.service", SystemdUnits.TtlService(settings.TtlMinutes), new InitFileOptions { Mode = "000644" }),
+        InitFile.FromString("/etc/systemd/system/netlab-agent.service", SystemdUnits.Agent(settings), new InitFileOptions { Mode = "000644" }),
+        InitFile.FromString("/etc/systemd/system/netlab-ttl.service", SystemdUnits.TtlService(settings), new InitFileOptions { Mode = "000644" }),
         InitFile.FromString("/etc/systemd/system/netlab-ttl.timer", SystemdUnits.TtlTimer(), new InitFileOptions { Mode = "000644" }),
         // Unzipping does not keep the file mode.
         InitCommand.ShellCommand($"chown root:root {SystemdUnits.AgentPath} && chmod 755 {SystemdUnits.AgentPath}"),
@@ -67,7 +67,8 @@ public sealed class LabHost : Construct
             "mkdir -p /etc/netlab && T=$(curl -sX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60') && " +
             "M=http://169.254.169.254/latest/meta-data && " +
             "echo \"NETLAB_AGENT_ARGS=--cert-name $(curl -sH \"X-aws-ec2-metadata-token: $T\" $M/public-ipv4) --cert-name $(curl -sH \"X-aws-ec2-metadata-token: $T\" $M/public-hostname)\" > " + SystemdUnits.EnvironmentFile),
-        InitCommand.ShellCommand("systemctl daemon-reload && systemctl enable --now netlab-agent.service" + (settings.TtlMinutes > 0 ? " netlab-ttl.timer" : "")),
+        // The timer enforces the idle time-to-live and the maximum lifetime: off only when both are.
+        InitCommand.ShellCommand("systemctl daemon-reload && systemctl enable --now netlab-agent.service" + (settings.TtlMinutes > 0 || settings.MaxHours > 0 ? " netlab-ttl.timer" : "")),
         // The health gate: cfn-init fails (and the creation signal says so) unless the agent answers.
         InitCommand.ShellCommand(
             $"for i in $(seq 90); do curl -fsS http://127.0.0.1:{LabPorts.Agent}/health && exit 0; sleep 2; done; " +

@@ -13,7 +13,7 @@ public static class SystemdUnits
     public const string User = "netlab";
 
     /// <summary>The agent: unprivileged, sandboxed, its files in a StateDirectory, restarted whatever happens.</summary>
-    public static string Agent() => $"""
+    public static string Agent(LabSettings settings) => $"""
         [Unit]
         Description=NetLabCloud lab agent (netlab-agent, TCP and UDP {LabPorts.Agent})
         Documentation=https://github.com/netlabcloud
@@ -27,7 +27,7 @@ public static class SystemdUnits
         # A 2 MiB gen0 budget: 10,000 idle sessions in about 144 MB of RSS, not 146-154 (bench/ANALYSIS.md).
         Environment=DOTNET_GCgen0size=0x200000
         EnvironmentFile=-{EnvironmentFile}
-        ExecStart={AgentPath} --port {LabPorts.Agent} $NETLAB_AGENT_ARGS
+        ExecStart={AgentPath} --port {LabPorts.Agent} {settings.AgentArguments()} $NETLAB_AGENT_ARGS
         StateDirectory=netlab-agent
         StateDirectoryMode=0700
         Restart=always
@@ -59,14 +59,14 @@ public static class SystemdUnits
         """;
 
     /// <summary>One idle check: exit 3 from the agent's idle-check means stop, and poweroff on EC2 is a stop.</summary>
-    public static string TtlService(int ttlMinutes) => $"""
+    public static string TtlService(LabSettings settings) => $"""
         [Unit]
-        Description=Stop this lab host after {ttlMinutes} minutes without a lab connection
+        Description=Stop this lab host after {settings.TtlMinutes} minutes without lab use, or {settings.MaxHours} hours after it started
         After=netlab-agent.service
 
         [Service]
         Type=oneshot
-        ExecStart=/bin/sh -c '{AgentPath} idle-check --ttl {ttlMinutes}m --port {LabPorts.Agent}; if [ $$? -eq 3 ]; then /usr/bin/systemctl poweroff; fi'
+        ExecStart=/bin/sh -c '{AgentPath} idle-check --ttl {settings.TtlMinutes}m --max-lifetime {settings.MaxHours}h --port {LabPorts.Agent}; if [ $$? -eq 3 ]; then /usr/bin/systemctl poweroff; fi'
 
         """;
 

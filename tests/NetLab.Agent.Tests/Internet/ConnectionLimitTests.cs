@@ -51,6 +51,67 @@ public sealed class ConnectionLimitTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task With_the_table_full_of_100_addresses_a_new_student_is_served_within_a_second()
+    {
+        var agent = await _net.StartAgentAsync(_dataDir, "--max-connections", "400", "--max-connections-per-address", "8");
+        var held = new List<Socket>();
+        try
+        {
+            // 100 addresses each hold all they may (800 wanted, 400 fit): the table fills, then each newcomer makes room.
+            foreach (var source in _net.ClientAddresses.Take(100))
+            {
+                for (var i = 0; i < 8; i++)
+                {
+                    held.Add(await _net.ConnectAsync(source));
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var student = _net.ClientAddresses[100];
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await using var nc = _net.StartClient("nc", "-s", student, _net.HostAddress, $"{TestInternet.Port}");
+            await nc.WriteAsync("q\n");
+            await nc.WaitForOutputAsync("Bye!\r\n", timeoutSeconds: 5);
+            var ncTime = clock.Elapsed; // answered (nc's own -q wait after stdin's end is not the agent's)
+            Assert.StartsWith("Successfully Connected", nc.Stdout);
+
+            clock.Restart();
+            var curl = await Curl.FromAsync(_net, student, "/index/Adam");
+            var curlTime = clock.Elapsed;
+            Assert.Equal(200, curl.Status);
+            Assert.True(ncTime < TimeSpan.FromSeconds(1) && curlTime < TimeSpan.FromSeconds(1), $"nc {ncTime.TotalMilliseconds:F0} ms, curl {curlTime.TotalMilliseconds:F0} ms");
+
+            var health = await _net.RunOnHostAsync("curl", ["-sS", "-m", "2", $"http://127.0.0.1:{TestInternet.Port}/health"]);
+            health.AssertExit(0);
+            var figures = System.Text.Json.JsonDocument.Parse(health.Stdout).RootElement;
+            Assert.True(figures.GetProperty("shedConnections").GetInt64() > 0);
+            Assert.True(figures.GetProperty("openRemoteConnections").GetInt32() <= 402);
+
+            // Those closed to make room were told why.
+            var told = 0;
+            var buffer = new byte[8192];
+            foreach (var socket in held)
+            {
+                var text = new StringBuilder();
+                while (socket.Available > 0)
+                {
+                    text.Append(Encoding.UTF8.GetString(buffer, 0, socket.Receive(buffer)));
+                }
+
+                told += text.ToString().Contains("ERROR the agent is full", StringComparison.Ordinal) ? 1 : 0;
+            }
+
+            Assert.True(told > 0, "no connection was told why it was closed");
+        }
+        finally
+        {
+            held.ForEach(c => c.Dispose());
+        }
+
+        Assert.False(agent.HasExited);
+    }
+
     internal static async Task<string> ReadUntilAsync(Socket socket, string text, int timeoutSeconds = 10)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));

@@ -14,6 +14,7 @@ public sealed class Tool : IAsyncDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Task _pump;
     private readonly SemaphoreSlim _changed = new(0);
+    private int _disposed;
 
     private Tool(Process process)
     {
@@ -181,10 +182,21 @@ public sealed class Tool : IAsyncDisposable
     public void AssertExit(int expected) =>
         Assert.True(ExitCode == expected, $"{Path.GetFileName(_process.StartInfo.FileName)} exited {ExitCode}, expected {expected}\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
 
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    public void Kill()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return; // a test bed that tracks its processes may dispose one the test disposed already
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

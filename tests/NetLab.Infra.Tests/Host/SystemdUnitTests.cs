@@ -1,3 +1,4 @@
+using NetLab.Infra;
 using NetLab.Infra.Host;
 using NetLab.Infra.Tests.Support;
 
@@ -25,8 +26,8 @@ public class SystemdUnitTests : IDisposable
         File.WriteAllText(agent, "#!/bin/sh\n");
         File.SetUnixFileMode(agent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        File.WriteAllText(Path.Combine(units, "netlab-agent.service"), SystemdUnits.Agent());
-        File.WriteAllText(Path.Combine(units, "netlab-ttl.service"), SystemdUnits.TtlService(60));
+        File.WriteAllText(Path.Combine(units, "netlab-agent.service"), SystemdUnits.Agent(LabSettings.From(_ => null)));
+        File.WriteAllText(Path.Combine(units, "netlab-ttl.service"), SystemdUnits.TtlService(LabSettings.From(_ => null)));
         File.WriteAllText(Path.Combine(units, "netlab-ttl.timer"), SystemdUnits.TtlTimer());
 
         var (code, output) = Shell.Run("systemd-analyze",
@@ -37,7 +38,7 @@ public class SystemdUnitTests : IDisposable
     [Fact]
     public void The_agent_unit_is_unprivileged_sandboxed_and_always_restarted()
     {
-        var unit = SystemdUnits.Agent().Split('\n').Select(l => l.Trim()).ToHashSet();
+        var unit = SystemdUnits.Agent(LabSettings.From(_ => null)).Split('\n').Select(l => l.Trim()).ToHashSet();
         foreach (var line in new[]
         {
             "User=netlab", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",

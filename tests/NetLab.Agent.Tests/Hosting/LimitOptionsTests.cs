@@ -1,0 +1,44 @@
+using System.Runtime.CompilerServices;
+using NetLab.Agent.Hosting;
+
+namespace NetLab.Agent.Tests.Hosting;
+
+/// <summary>Every limit has its option, its default exists once (in AgentLimits), and the README says so.</summary>
+public class LimitOptionsTests
+{
+    [Fact]
+    public void Every_limit_has_one_option_and_every_option_reads_its_default_back()
+    {
+        var properties = typeof(AgentLimits).GetProperties().Select(p => p.Name).ToList();
+        Assert.Equal(properties.Count, LimitOptions.All.Count);
+        Assert.Equal(LimitOptions.All.Count, LimitOptions.All.Select(o => o.Name).Distinct().Count());
+
+        foreach (var option in LimitOptions.All)
+        {
+            // The default as the help and the README write it, given on the command line, is the default itself.
+            var parsed = AgentCommand.Create(_ => Task.FromResult(0)).Parse([option.Name, option.DefaultText]);
+            Assert.Empty(parsed.Errors);
+            Assert.Equal(new AgentLimits(), LimitOptions.From(parsed));
+        }
+    }
+
+    [Fact]
+    public void Options_change_their_limit_and_only_it()
+    {
+        var parsed = AgentCommand.Create(_ => Task.FromResult(0)).Parse(["--egress-per-day", "2G", "--stall-timeout", "5s", "--max-files", "7"]);
+        Assert.Equal(new AgentLimits { EgressPerDay = 2L << 30, StallTimeout = TimeSpan.FromSeconds(5), MaxFiles = 7 }, LimitOptions.From(parsed));
+    }
+
+    [Fact]
+    public void The_README_lists_every_limit_with_its_default()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        foreach (var option in LimitOptions.All)
+        {
+            Assert.Contains($"| `{option.Name}` | {option.DefaultText} |", readme);
+        }
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string source = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", "..", ".."));
+}
