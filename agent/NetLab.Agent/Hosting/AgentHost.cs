@@ -136,7 +136,11 @@ public sealed class AgentHost : IAsyncDisposable
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("NetLab.Agent"),
             sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
         builder.Services.AddHostedService(sp => new UdpEchoService(udp, sp.GetRequiredService<LabServices>()));
-        builder.Services.AddHostedService(sp => new LifetimeWarnings(sp.GetRequiredService<LabServices>(), options.HostUptime ?? HostUptime.Now));
+        builder.Services.AddHostedService(sp =>
+        {
+            var lab = sp.GetRequiredService<LabServices>();
+            return new LifetimeWarnings(lab.Limits, lab.Sessions, lab.Time, lab.Logger, lab.StartedAt - (options.HostUptime ?? HostUptime.Now));
+        });
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

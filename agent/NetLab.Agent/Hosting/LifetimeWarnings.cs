@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NetLab.Agent.Text;
 
 namespace NetLab.Agent.Hosting;
 
@@ -7,23 +9,28 @@ namespace NetLab.Agent.Hosting;
 /// its boot), when the time-to-live stops it whatever the traffic. A warning whose time has passed when the
 /// agent starts is given at once, unless a later one is due too.
 /// </summary>
-internal sealed class LifetimeWarnings(LabServices lab, TimeSpan uptimeAtStart) : BackgroundService
+/// <param name="limits">The maximum lifetime.</param>
+/// <param name="sessions">Who is told.</param>
+/// <param name="time">The agent's clock.</param>
+/// <param name="logger">Where each warning is logged too.</param>
+/// <param name="bootedAt">When the host booted, on that clock.</param>
+internal sealed class LifetimeWarnings(AgentLimits limits, TextSessions sessions, TimeProvider time, ILogger logger, DateTimeOffset bootedAt) : BackgroundService
 {
     /// <summary>How long before the stop each warning comes.</summary>
     public static readonly TimeSpan[] Before = [TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1)];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var max = lab.Limits.MaxLifetime;
+        var max = limits.MaxLifetime;
         if (max <= TimeSpan.Zero)
         {
             return;
         }
 
-        var stopAt = lab.StartedAt - uptimeAtStart + max;
+        var stopAt = bootedAt + max;
         for (var i = 0; i < Before.Length; i++)
         {
-            var now = lab.Time.GetUtcNow();
+            var now = time.GetUtcNow();
             if (now >= stopAt || (i + 1 < Before.Length && now >= stopAt - Before[i + 1]))
             {
                 continue; // too late for this one: the next one (or the stop) is due
@@ -32,14 +39,14 @@ internal sealed class LifetimeWarnings(LabServices lab, TimeSpan uptimeAtStart) 
             var at = stopAt - Before[i];
             if (at > now)
             {
-                await Task.Delay(at - now, lab.Time, stoppingToken);
+                await Task.Delay(at - now, time, stoppingToken);
             }
 
-            var left = stopAt - lab.Time.GetUtcNow();
+            var left = stopAt - time.GetUtcNow();
             var minutes = Math.Max(1, (int)Math.Round(left.TotalMinutes));
             var line = $"WARNING this lab host stops in {minutes} minute{(minutes == 1 ? "" : "s")}: it reaches its maximum lifetime of {Durations.Format(max)} since it started. " +
                 "Save what you need; start it again afterwards with netlab start.";
-            Log.Lifetime(lab.Logger, $"{line} (told {lab.Sessions.Broadcast(line)} sessions)");
+            Log.Lifetime(logger, $"{line} (told {sessions.Broadcast(line)} sessions)");
         }
     }
 }

@@ -167,6 +167,31 @@ public sealed class TextSessionPipeTests : IDisposable
         Assert.EndsWith("What?\r\nERROR idle for 600 s without a whole line (the idle timeout); closing\r\n", await client.ReadAllAsync(session));
     }
 
+    [Fact]
+    public async Task Sessions_are_warned_ten_minutes_and_one_minute_before_the_maximum_lifetime()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var services = NewServices(time, new AgentLimits { MaxLifetime = TimeSpan.FromHours(8) });
+        var (session, client) = Open(services);
+        var running = session.RunAsync();
+        await client.ReadUntilAsync("q to quit.\r\n");
+
+        // The host booted 7 h 45 min ago: the stop is 15 minutes away.
+        using var warnings = new NetLab.Agent.Hosting.LifetimeWarnings(services.Limits, services.Sessions, time, NullLogger.Instance, time.GetUtcNow() - TimeSpan.FromMinutes(465));
+        await warnings.StartAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(4));
+        await Task.Delay(50);
+        Assert.DoesNotContain("WARNING", client.Seen);
+        time.Advance(TimeSpan.FromMinutes(1));
+        await client.ReadUntilAsync("WARNING this lab host stops in 10 minutes: it reaches its maximum lifetime of 8h since it started.");
+        time.Advance(TimeSpan.FromMinutes(9));
+        await client.ReadUntilAsync("WARNING this lab host stops in 1 minute:");
+        await warnings.StopAsync(CancellationToken.None);
+
+        await client.WriteAsync("q\n");
+        await running;
+    }
+
     private TextServices NewServices(TimeProvider time, AgentLimits limits) => new(
         limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211), new LabUse(time), new TextSessions(), time, NullLogger.Instance, CancellationToken.None);
 
@@ -189,6 +214,9 @@ public sealed class TextSessionPipeTests : IDisposable
         private readonly StringBuilder _seen = new();
 
         public Pipe Input { get; } = new();
+
+        /// <summary>What has been read of the agent's output so far.</summary>
+        public string Seen => _seen.ToString();
 
         // Unbounded: a test reads the agent's output when it likes, and the agent never waits for it.
         public Pipe Output { get; } = new(new PipeOptions(pauseWriterThreshold: 0));
