@@ -21,6 +21,7 @@ public static class NetlabApp
             PortsCommand.Create(io),
             StatusCommand.Create(io),
             DownCommand.Create(io),
+            Wan.WanHostCommand.Create(io),
         };
         root.Options.Add(new HelpOption { Recursive = true });
         root.Options.Add(new VersionOption());
@@ -54,6 +55,7 @@ public static class NetlabApp
             return ExitCodes.UsageOrConnection;
         }
 
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error }, ct);
+        // Ctrl-C cancels the command's token; --wan then has up to 10 s to take its network apart.
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error, ProcessTerminationTimeout = TimeSpan.FromSeconds(10) }, ct);
     }
 }

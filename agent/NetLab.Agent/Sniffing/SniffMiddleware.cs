@@ -34,7 +34,7 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
 
         var admitted = connection.Features.Get<LabConnection>();
         var peer = admitted?.Peer ?? connection.Peer();
-        var sniff = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, lab.Options.SniffTimeout, lab.Time, lab.Stopping);
+        var sniff = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, Window(connection), lab.Time, lab.Stopping);
         Log.Sniffed(lab.Logger, peer, sniff.ToString());
         if (!insideTls && lab.Transfers.Match(peer.Address, sniff) is { } transfer && await lab.Transfers.TryServeAsync(connection, admitted, transfer))
         {
@@ -76,6 +76,28 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
             await LingeringClose.RunAsync(connection, lab.Time, lab.Stopping);
         }
     }
+
+    /// <summary>
+    /// The sniff window: the configured silence, stretched on a long path by what its round trip adds to the
+    /// retransmission timeout, plus a round trip (at most <see cref="MaxWindow"/>). A client's first segment
+    /// lost on the way arrives again only after the RTO: an HTTP request or a TLS hello must not be taken for
+    /// silence (and get the text banner) because of one lost packet over an ocean. On loopback and a LAN the
+    /// RTO is the kernel's minimum and the round trip nothing, so the configured window stands.
+    /// </summary>
+    private TimeSpan Window(ConnectionContext connection)
+    {
+        var configured = lab.Options.SniffTimeout;
+        if (TcpInfo.Path(connection.Features.Get<IConnectionSocketFeature>()?.Socket) is not { } path)
+        {
+            return configured;
+        }
+
+        var (rtt, rto) = path;
+        var stretched = configured + (rto > TcpInfo.MinRto ? rto - TcpInfo.MinRto : TimeSpan.Zero) + rtt;
+        return stretched < MaxWindow ? stretched : MaxWindow > configured ? MaxWindow : configured;
+    }
+
+    private static readonly TimeSpan MaxWindow = TimeSpan.FromSeconds(3);
 
     // Inside TLS, Kestrel's HTTP delegate is our own next; outside, the one the post-TLS sniffer captured.
     // Kestrel ends a TLS connection with a bare FIN; a polite TLS server sends close_notify first.

@@ -42,17 +42,14 @@ internal static class ConnectCommand
     /// <summary>Checks the agent answers, runs the exercises, prints and saves what happened. Shared with <c>lab</c>.</summary>
     public static async Task<int> RunAsync(CliIO io, ExerciseContext context, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, CancellationToken ct)
     {
-        try
+        // One look first: a peer that is not an agent is named as such in seconds, not after thirteen timeouts.
+        var probe = await AgentProbe.ProbeAsync(context.Host, context.Port, ct);
+        if (!probe.IsAgent)
         {
-            using var reach = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            reach.CancelAfter(TimeSpan.FromSeconds(10));
-            using var probe = await Net.ConnectAsync(context.Host, context.Port, reach.Token);
+            return Fail.Write(io, json, probe.Problem!, probe.ExitCode);
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
-        {
-            var reason = e is OperationCanceledException ? "no answer within 10 s" : e.Message;
-            return Fail.Connection(io, json, $"cannot reach {Net.Endpoint(context.Host, context.Port)}: {reason}. Is netlab-agent running there, and is TCP {context.Port} open in its firewall?");
-        }
+
+        context.Rtt = probe.Rtt;
 
         var result = await ExerciseRunner.RunAsync(context, exercises, io, quiet: json, ExerciseRunner.DefaultTimeout, ct);
         if (json)

@@ -13,10 +13,11 @@ internal sealed class ChatExercise : Exercise
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
         var room = context.UniqueName("room");
-        await using var alice = await context.ConnectAsync(ct);
-        await using var bob = await context.ConnectAsync(ct);
-        await alice.ReadBannerAsync(ct);
-        await bob.ReadBannerAsync(ct);
+        // Both at once: two round trips for the two connections, not four.
+        var connecting = await Task.WhenAll(context.ConnectAsync(ct), context.ConnectAsync(ct));
+        await using var alice = connecting[0];
+        await using var bob = connecting[1];
+        await Task.WhenAll(alice.ReadBannerAsync(ct), bob.ReadBannerAsync(ct));
 
         await alice.SendLineAsync($"/join {room}", ct);
         await alice.ReadLineMatchingAsync(l => l.StartsWith($"OK joined {room}", StringComparison.Ordinal), $"\"OK joined {room}\"", ct);

@@ -40,7 +40,18 @@ internal sealed class ExerciseContext(string host, int port, KnownHosts pins, bo
     /// <summary>The TCP echo median, kept by the echo exercise for the UDP comparison.</summary>
     public double? TcpRttMedianMs { get; set; }
 
-    public Task<LineClient> ConnectAsync(CancellationToken ct) => LineClient.ConnectAsync(Host, Port, ct);
+    /// <summary>The round-trip time as first seen (the TCP handshake), then as the echo exercise measured it; sizes waits.</summary>
+    public TimeSpan? Rtt { get; set; }
+
+    /// <summary>The path's rate, as the transfer exercise measured it (the slower way); sizes the later transfers.</summary>
+    public double? BytesPerSecond { get; set; }
+
+    /// <summary>How long to wait for an answer that takes one round trip, at least <paramref name="floor"/>.</summary>
+    public TimeSpan WaitFor(TimeSpan floor, int roundTrips = 4) =>
+        Rtt is { } rtt && rtt * roundTrips > floor ? rtt * roundTrips : floor;
+
+    /// <summary>A text session that says /whoami first (see <see cref="LineClient.ConnectAsync"/>).</summary>
+    public Task<LineClient> ConnectAsync(CancellationToken ct) => LineClient.ConnectAsync(Host, Port, ct, greet: true);
 
     /// <summary>A name unique to this run, for files and rooms.</summary>
     public string UniqueName(string prefix) => $"{prefix}-{Environment.ProcessId}-{Random.Shared.Next(100000, 999999)}";
@@ -52,6 +63,12 @@ internal sealed class Figures : List<KeyValuePair<string, string>>
     public void Add(string name, string value) => Add(new KeyValuePair<string, string>(name, value));
 
     public static string Ms(double ms) => ms >= 100 ? $"{ms:F0} ms" : ms >= 1 ? $"{ms:F1} ms" : $"{ms:F3} ms";
+
+    /// <summary>A byte count as people read it: 8 MiB, 640 KiB, 900 bytes.</summary>
+    public static string Size(long bytes) => bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB"
+        : bytes >= 1 << 20 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F1} MiB")
+        : bytes >= 1 << 10 ? $"{bytes >> 10} KiB"
+        : $"{bytes} bytes";
 
     public static string MBps(long bytes, TimeSpan elapsed) =>
         string.Create(CultureInfo.InvariantCulture, $"{bytes / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e6:F1} MB/s");

@@ -30,7 +30,8 @@ public sealed record RunReport(
 /// <summary>Runs exercises one at a time, showing each result as it lands.</summary>
 internal static class ExerciseRunner
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>A backstop: each exercise sizes itself by time (a few seconds even over a slow path) and finishes well within it.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 
     public static async Task<RunReport> RunAsync(ExerciseContext context, IReadOnlyList<Exercise> exercises, CliIO io, bool quiet, TimeSpan timeout, CancellationToken ct)
     {
@@ -88,13 +89,10 @@ internal static class ExerciseRunner
         {
             (error, expected, got) = (failure.Message, failure.Expected, failure.Got);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (Exception e) when ((e is OperationCanceledException && !ct.IsCancellationRequested)
+            || e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException or HttpRequestException or InvalidOperationException)
         {
-            error = $"no answer within {timeout.TotalSeconds:0} s (a firewall dropping packets, or the agent is stuck)";
-        }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException or HttpRequestException or InvalidOperationException)
-        {
-            error = e.InnerException is { } inner && e is not System.Net.Sockets.SocketException ? $"{e.Message} ({inner.Message})" : e.Message;
+            error = Diagnosis.Exercise(e, context, timeout, exercise.TryByHand(context.Host, context.Port));
         }
 
         return new ExerciseResult(exercise.Id, exercise.Title, error is null, Math.Round(clock.Elapsed.TotalSeconds, 3),

@@ -28,10 +28,9 @@ internal sealed class IpDnsExercise : Exercise
             figures.Add($"{context.Host} resolves to", string.Join(", ", addresses.Select(a => a.ToString())));
         }
 
-        await using var client = await context.ConnectAsync(ct);
+        await using var client = await context.ConnectAsync(ct); // says /whoami at once
         await client.ReadBannerAsync(ct);
-        await client.SendLineAsync("/whoami", ct);
-        var whoami = await client.ReadLineAsync(ct);
+        var whoami = client.SeenAs!;
         const string prefix = "you are ";
         Expect.That(whoami.StartsWith(prefix, StringComparison.Ordinal), "\"you are ADDRESS:PORT as the agent sees you\"", $"\"{Expect.Shorten(whoami)}\"");
         var seen = whoami[prefix.Length..].Split(' ')[0];

@@ -18,7 +18,8 @@ internal sealed class PortsExercise : Exercise
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
         int[] ports = [LabPorts.Ssh, .. MustNotBeOpen, context.Port];
-        var results = await PortScanner.ScanAsync(context.Host, ports, TimeSpan.FromSeconds(1.5), ct);
+        // An open port answers within a round trip (or a retransmitted SYN, after a second); silence past that is a firewall.
+        var results = await PortScanner.ScanAsync(context.Host, ports, context.WaitFor(TimeSpan.FromSeconds(1.5)), ct);
         foreach (var r in results)
         {
             figures.Add($"{r.Port}/tcp {(r.Port == context.Port ? "netlab-agent" : r.Service)}", Name(r.State));

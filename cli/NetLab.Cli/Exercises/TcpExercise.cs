@@ -14,9 +14,11 @@ internal sealed class TcpExercise : Exercise
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
+        // Silent, as nc is until you type: the banner comes after the agent's sniff window.
         var clock = Stopwatch.StartNew();
-        await using var client = await context.ConnectAsync(ct);
+        await using var client = await Lab.LineClient.ConnectAsync(context.Host, context.Port, ct);
         var handshake = clock.Elapsed;
+        context.Rtt ??= handshake;
         var (banner, hint) = await client.ReadBannerAsync(ct);
         var bannerAt = clock.Elapsed;
         Expect.That(hint.Contains("/help", StringComparison.Ordinal), "a hint line naming /help", $"\"{Expect.Shorten(hint)}\"");

@@ -16,6 +16,7 @@ internal sealed class TlsExercise : Exercise
     {
         var (ssl, facts) = await TlsClient.ConnectAsync(context.Host, context.Port, context.Pins, context.TrustNewCert, ct);
         await using var client = new LineClient(ssl);
+        await client.GreetAsync(ct); // speak first: no sniff window to wait out inside TLS either
         var (_, hint) = await client.ReadBannerAsync(ct);
         Expect.That(hint.Contains("over TLS", StringComparison.Ordinal), "the hint line to say \"over TLS\"", $"\"{Expect.Shorten(hint)}\"");
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 
@@ -6,7 +7,10 @@ namespace NetLab.Cli.Exercises;
 
 internal sealed class TransferExercise : Exercise
 {
-    private const int Size = 8 << 20;
+    /// <summary>The upload goes on for this long, or until this size: meaningful on loopback and on a slow line.</summary>
+    private static readonly TimeSpan UploadBudget = TimeSpan.FromSeconds(1);
+    private const int MaxSize = 8 << 20;
+    private const int MinSize = 64 << 10;
 
     public override string Id => "transfer";
 
@@ -18,9 +22,6 @@ internal sealed class TransferExercise : Exercise
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
-        var payload = new byte[Size];
-        Random.Shared.NextBytes(payload);
-        var sent = Convert.ToHexStringLower(SHA256.HashData(payload));
         var name = context.UniqueName("netlab-transfer");
         var url = $"http://{Lab.Net.Endpoint(context.Host, context.Port)}/files/{name}";
         // Each connection opens with the request in hand (ConnectOnWriteStream says why).
@@ -32,22 +33,88 @@ internal sealed class TransferExercise : Exercise
             Timeout = Timeout.InfiniteTimeSpan,
         };
 
+        // Upload random bytes for the time budget (chunked: the size is not known until the time is up).
+        var body = new TimedRandomStream(UploadBudget, MinSize, MaxSize);
         var clock = Stopwatch.StartNew();
-        using var content = new ByteArrayContent(payload);
+        using var content = new StreamContent(body, 64 << 10);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var put = await http.PutAsync(url, content, ct);
         var up = clock.Elapsed;
-        Expect.That(put.IsSuccessStatusCode, "201 Created for the upload", $"{(int)put.StatusCode} {await put.Content.ReadAsStringAsync(ct)}".Trim());
+        Expect.That(put.StatusCode == HttpStatusCode.Created, "201 Created for the upload", $"{(int)put.StatusCode} {await put.Content.ReadAsStringAsync(ct)}".Trim());
+        var sent = body.Sha256();
 
         clock.Restart();
         var back = await http.GetByteArrayAsync(url, ct);
         var down = clock.Elapsed;
         var received = Convert.ToHexStringLower(SHA256.HashData(back));
-        Expect.That(received == sent, $"the same {Size} bytes back (sha256 {sent[..16]}…)", $"{back.Length} bytes with sha256 {received[..16]}…");
+        Expect.That(received == sent, $"the same {body.Produced} bytes back (sha256 {sent[..16]}…)", $"{back.Length} bytes with sha256 {received[..16]}…");
+        await http.DeleteAsync(url, ct); // tidy: the file counts against this address's quota
 
-        figures.Add("size", $"{Size >> 20} MiB");
-        figures.Add("upload", Figures.MBps(Size, up));
-        figures.Add("download", Figures.MBps(Size, down));
+        context.BytesPerSecond = Math.Min(body.Produced / up.TotalSeconds, back.Length / down.TotalSeconds);
+        figures.Add("size", Figures.Size(body.Produced));
+        figures.Add("upload", Figures.MBps(body.Produced, up));
+        figures.Add("download", Figures.MBps(back.Length, down));
         figures.Add("sha256", $"{sent[..16]}… both ways");
+    }
+
+    /// <summary>Random bytes until the time is up (or the most), hashed as they go.</summary>
+    private sealed class TimedRandomStream(TimeSpan budget, int min, int max) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private Stopwatch? _clock;
+
+        /// <summary>Bytes produced so far.</summary>
+        public long Produced { get; private set; }
+
+        private string? _sha256;
+
+        /// <summary>The SHA-256 of what was produced, once the upload has read to the end (HttpClient disposes the stream after).</summary>
+        public string Sha256() => _sha256 ?? throw new InvalidOperationException("the upload did not read to the end");
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            _clock ??= Stopwatch.StartNew();
+            if (Produced >= max || (Produced >= min && _clock.Elapsed >= budget))
+            {
+                _sha256 ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
+                return 0;
+            }
+
+            var n = (int)Math.Min(buffer.Length, max - Produced);
+            Random.Shared.NextBytes(buffer[..n]);
+            _hash.AppendData(buffer[..n]);
+            Produced += n;
+            return n;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException(); // unknown until the time is up: the upload is chunked
+
+        public override long Position { get => Produced; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            _hash.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

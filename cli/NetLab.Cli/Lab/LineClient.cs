@@ -16,11 +16,33 @@ internal sealed class LineClient : IAsyncDisposable
 
     public Stream Stream { get; }
 
-    /// <summary>Connects over plain TCP.</summary>
-    public static async Task<LineClient> ConnectAsync(string host, int port, CancellationToken ct)
+    /// <summary>With <see cref="GreetAsync"/>: the agent's answer to /whoami, "you are ADDRESS:PORT as the agent sees you".</summary>
+    public string? SeenAs { get; private set; }
+
+    private bool _greeted;
+
+    /// <summary>
+    /// Connects over plain TCP. With <paramref name="greet"/>, says /whoami at once, as a person who types first
+    /// would: the agent knows a text session from the first line, without waiting out its sniff window (300 ms,
+    /// and a round trip over the internet), and a lab command is never taken for a raw transfer.
+    /// </summary>
+    public static async Task<LineClient> ConnectAsync(string host, int port, CancellationToken ct, bool greet = false)
     {
         var socket = await Net.ConnectAsync(host, port, ct);
-        return new LineClient(new NetworkStream(socket, ownsSocket: true));
+        var client = new LineClient(new NetworkStream(socket, ownsSocket: true));
+        if (greet)
+        {
+            await client.GreetAsync(ct);
+        }
+
+        return client;
+    }
+
+    /// <summary>Says /whoami before the banner arrives (see <see cref="ConnectAsync"/>); <see cref="ReadBannerAsync"/> reads its answer.</summary>
+    public async Task GreetAsync(CancellationToken ct)
+    {
+        _greeted = true;
+        await SendLineAsync("/whoami", ct);
     }
 
     /// <summary>Reads the two banner lines and checks the first is the tutorial's "Successfully Connected".</summary>
@@ -28,7 +50,13 @@ internal sealed class LineClient : IAsyncDisposable
     {
         var banner = await ReadLineAsync(ct);
         Expect.Equal("Successfully Connected", banner, "the banner a text session starts with");
-        return (banner, await ReadLineAsync(ct));
+        var hint = await ReadLineAsync(ct);
+        if (_greeted)
+        {
+            SeenAs = await ReadLineAsync(ct);
+        }
+
+        return (banner, hint);
     }
 
     public async Task SendLineAsync(string line, CancellationToken ct)
@@ -86,18 +114,27 @@ internal sealed class LineClient : IAsyncDisposable
     /// <summary>True when the agent has closed the connection (EOF) with nothing more to read.</summary>
     public async Task<bool> AtEndAsync(CancellationToken ct) => _start == _end && !await FillAsync(ct);
 
-    /// <summary>Reads raw bytes until EOF, counting them (for /source).</summary>
-    public async Task<long> DrainAsync(CancellationToken ct)
+    /// <summary>Reads raw bytes until EOF or for at most <paramref name="limit"/>, counting them (for /source); complete is false when the time ran out.</summary>
+    public async Task<(long Bytes, bool Complete)> DrainAsync(TimeSpan limit, CancellationToken ct)
     {
         long total = _end - _start;
         _start = _end = 0;
-        int n;
-        while ((n = await Stream.ReadAsync(_buffer, ct)) > 0)
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(limit);
+        try
         {
-            total += n;
+            int n;
+            while ((n = await Stream.ReadAsync(_buffer, deadline.Token)) > 0)
+            {
+                total += n;
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (total, false);
         }
 
-        return total;
+        return (total, true);
     }
 
     public async ValueTask DisposeAsync() => await Stream.DisposeAsync();

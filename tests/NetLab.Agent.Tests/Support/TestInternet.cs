@@ -126,25 +126,34 @@ public sealed class TestInternet : IDisposable
 
     public void Dispose()
     {
-        foreach (var process in _processes)
+        try
         {
-            try
+            foreach (var process in _processes)
             {
-                process.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                // It had exited.
+                try
+                {
+                    process.Kill();
+                    process.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
+                }
+                catch (Exception e) when (e is InvalidOperationException or AggregateException)
+                {
+                    // It had exited, or the test disposed it.
+                }
             }
         }
-
-        foreach (var process in _processes)
+        finally
         {
-            process.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
-        }
+            // Whatever else failed, the namespaces go (and each takes its veth end, and so the pair, with it).
+            foreach (var ns in new[] { ClientNs, HostNs })
+            {
+                foreach (var pid in TryRun("ip", "netns", "pids", ns).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    TryRun("kill", "-9", pid.Trim());
+                }
 
-        TryRun("ip", "netns", "del", ClientNs); // takes its veth end, and so the pair, with it
-        TryRun("ip", "netns", "del", HostNs);
+                TryRun("ip", "netns", "del", ns);
+            }
+        }
     }
 
     /// <summary>Whether anything of this test bed is left on the machine (namespaces, links).</summary>
