@@ -15,7 +15,7 @@ namespace NetLab.Agent.Connections;
 internal sealed class HalfCloseTolerantConnection(ConnectionContext inner) : ConnectionContext
 {
     private readonly CancellationTokenSource _closed = new();
-    private IDuplexPipe _transport = new HalfCloseTransport(new HalfCloseInput(inner.Transport.Input), inner.Transport.Output);
+    private IDuplexPipe _transport = KestrelErrorBodies.Wrap(inner.Transport, Activity(inner), input => new HalfCloseInput(input));
 
     public override string ConnectionId { get => inner.ConnectionId; set => inner.ConnectionId = value; }
 
@@ -51,5 +51,7 @@ internal sealed class HalfCloseTolerantConnection(ConnectionContext inner) : Con
         await http(tolerant);
     }
 
-    private sealed record HalfCloseTransport(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+    /// <summary>The connection's count of running application requests (HttpGate keeps it on the LabConnection).</summary>
+    private static KestrelErrorBodies.ApplicationActivity Activity(ConnectionContext connection) =>
+        connection.Features.Get<LabConnection>()?.Http ?? new KestrelErrorBodies.ApplicationActivity();
 }

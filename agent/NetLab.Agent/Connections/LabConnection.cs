@@ -44,6 +44,9 @@ internal sealed class LabConnection : IDisposable
     /// <summary>The last time bytes moved either way (a timestamp of the agent's TimeProvider).</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
+    /// <summary>The application requests running on this connection, when it is HTTP (see <see cref="KestrelErrorBodies"/>).</summary>
+    public KestrelErrorBodies.ApplicationActivity Http { get; } = new();
+
     /// <summary>Counted in the connection table (false once shed or closed).</summary>
     internal bool Counted { get; set; }
 

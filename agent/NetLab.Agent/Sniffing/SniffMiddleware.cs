@@ -51,11 +51,13 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
                 return;
         }
 
-        var end = SessionEnd.BadHttpVersion;
+        var end = SessionEnd.NotQuiteHttp;
+        var notQuite = sniff.Verdict;
         if (sniff.Verdict == SniffVerdict.Text)
         {
             using var session = new TextSession(connection.Transport, peer, lab.Port, admitted, lab.Text, insideTls);
             end = await session.RunAsync();
+            notQuite = session.NotQuiteHttp;
             await session.CloseAsync(); // from here on, this code alone writes to the connection
         }
 
@@ -64,8 +66,8 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
             case SessionEnd.HandToHttp:
                 await Http(connection);
                 return;
-            case SessionEnd.BadHttpVersion:
-                await BadVersionResponse.WriteAsync(connection.Transport.Output, lab.Port);
+            case SessionEnd.NotQuiteHttp:
+                await NotQuiteHttpResponse.WriteAsync(connection.Transport.Output, lab.Port, notQuite);
                 break;
         }
 

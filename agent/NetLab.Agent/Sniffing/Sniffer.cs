@@ -19,6 +19,9 @@ public enum SniffVerdict
     /// <summary>Looks like a request line but names a version that is not HTTP/1.x, e.g. <c>GET / HTTPS/1.1</c>.</summary>
     BadHttpVersion,
 
+    /// <summary>A request line whose method is not written as HTTP's (methods are case-sensitive), e.g. <c>get / HTTP/1.1</c>.</summary>
+    BadHttpMethod,
+
     /// <summary>Anything else: a text session.</summary>
     Text,
 }
@@ -36,7 +39,10 @@ public readonly record struct SniffResult(SniffVerdict Verdict, bool SawData, bo
 /// </summary>
 public static class Sniffer
 {
-    /// <summary>A request line longer than this is not worth waiting for: the connection is text.</summary>
+    /// <summary>
+    /// The most of a request line the sniffer waits for. A longer line that starts like a request (a method, a
+    /// space, a target) is HTTP all the same, and Kestrel answers it 414; one that does not is text.
+    /// </summary>
     public const int MaxRequestLineBytes = 8 * 1024;
 
     private const byte TlsHandshake = 0x16;
@@ -140,7 +146,7 @@ public static class Sniffer
             return head[1] == 0x03 && head[2] <= 0x04 ? SniffVerdict.Tls : SniffVerdict.Text;
         }
 
-        var method = MatchMethod(head);
+        var method = MatchMethod(head, ignoreCase: true);
         if (method is null)
         {
             return SniffVerdict.Text;
@@ -152,23 +158,29 @@ public static class Sniffer
         }
 
         var lineEnd = buffer.PositionOf((byte)'\n');
+        var lineLength = lineEnd is { } end ? buffer.Slice(0, end).Length : buffer.Length;
+        if (lineLength > MaxRequestLineBytes)
+        {
+            // Too long to wait for: a request all the same if it starts like one (Kestrel then answers 414).
+            Span<byte> start = stackalloc byte[16];
+            buffer.Slice(0, Math.Min(buffer.Length, start.Length)).CopyTo(start);
+            return MatchMethod(start, ignoreCase: false) is { } exact && start[exact.Length] is (byte)'/' or (byte)'*' or (byte)'h'
+                ? SniffVerdict.Http
+                : SniffVerdict.Text;
+        }
+
         if (lineEnd is null)
         {
-            return buffer.Length >= MaxRequestLineBytes ? SniffVerdict.Text : SniffVerdict.NeedMore;
+            return SniffVerdict.NeedMore;
         }
 
         var line = buffer.Slice(0, lineEnd.Value);
-        if (line.Length > MaxRequestLineBytes)
-        {
-            return SniffVerdict.Text;
-        }
-
         return ClassifyRequestLine(line.IsSingleSegment ? line.FirstSpan : line.ToArray());
     }
 
     /// <summary>
     /// Classifies one complete line (without its LF; a trailing CR is ignored) as an HTTP request line or not.
-    /// Used by the sniffer and by a text session for the first line typed after the banner.
+    /// Used by the sniffer and by a text session for every line typed in its chatter.
     /// </summary>
     public static SniffVerdict ClassifyRequestLine(ReadOnlySpan<byte> line)
     {
@@ -177,11 +189,13 @@ public static class Sniffer
             line = line[..^1];
         }
 
-        var method = MatchMethod(line);
+        var method = MatchMethod(line, ignoreCase: true);
         if (method is null || method.Length > line.Length)
         {
             return SniffVerdict.Text;
         }
+
+        var exactMethod = line.StartsWith(method);
 
         var rest = line[method.Length..];
         var space = rest.IndexOf((byte)' ');
@@ -197,24 +211,29 @@ public static class Sniffer
             return SniffVerdict.Text;
         }
 
+        var meantHttp = version.Length >= 4 && Ascii.EqualsIgnoreCase(version[..4], "HTTP"u8);
+        if (!exactMethod)
+        {
+            // "get / HTTP/1.1": someone meant HTTP, but methods are case-sensitive.
+            return meantHttp ? SniffVerdict.BadHttpMethod : SniffVerdict.Text;
+        }
+
         if (version.SequenceEqual(Http11) || version.SequenceEqual(Http10))
         {
             return SniffVerdict.Http;
         }
 
         // "HTTPS/1.1", "HTTP/2.0", "http/1.1": someone meant HTTP; answer like a web server would (400).
-        return version.Length >= 4 && Ascii.EqualsIgnoreCase(version[..4], "HTTP"u8)
-            ? SniffVerdict.BadHttpVersion
-            : SniffVerdict.Text;
+        return meantHttp ? SniffVerdict.BadHttpVersion : SniffVerdict.Text;
     }
 
-    /// <summary>The method token whose start agrees with <paramref name="head"/>, or null.</summary>
-    private static byte[]? MatchMethod(ReadOnlySpan<byte> head)
+    /// <summary>The method token whose start agrees with <paramref name="head"/> (in any case, with <paramref name="ignoreCase"/>), or null.</summary>
+    private static byte[]? MatchMethod(ReadOnlySpan<byte> head, bool ignoreCase)
     {
         foreach (var token in MethodTokens)
         {
             var n = Math.Min(token.Length, head.Length);
-            if (head[..n].SequenceEqual(token.AsSpan(0, n)))
+            if (ignoreCase ? Ascii.EqualsIgnoreCase(head[..n], token.AsSpan(0, n)) : head[..n].SequenceEqual(token.AsSpan(0, n)))
             {
                 return token;
             }

@@ -18,11 +18,11 @@ public enum SessionEnd
     /// <summary>Closed on an error while the client may still be sending (a line over the limit).</summary>
     ClosedOnError,
 
-    /// <summary>The first line typed was an HTTP request line: the connection goes to HTTP, that line unread.</summary>
+    /// <summary>A line typed in the chatter was an HTTP request line: the connection goes to HTTP, that line unread.</summary>
     HandToHttp,
 
-    /// <summary>The first line typed was a request line with a bad version (<c>GET / HTTPS/1.1</c>).</summary>
-    BadHttpVersion,
+    /// <summary>A line typed in the chatter meant HTTP but was not quite it (<c>GET / HTTPS/1.1</c>, <c>get / HTTP/1.1</c>): see <see cref="TextSession.NotQuiteHttp"/>.</summary>
+    NotQuiteHttp,
 }
 
 /// <summary>
@@ -88,6 +88,9 @@ internal sealed partial class TextSession : IDisposable
     /// <summary>The client as the agent sees it.</summary>
     public IPEndPoint Peer { get; }
 
+    /// <summary>With <see cref="SessionEnd.NotQuiteHttp"/>: how the request line missed (its version, or its method's case).</summary>
+    public SniffVerdict NotQuiteHttp { get; private set; }
+
     /// <summary>The one writer of this session's output; after the session, the code that ends the connection writes through it.</summary>
     public SessionOutput Output => _out;
 
@@ -141,7 +144,6 @@ internal sealed partial class TextSession : IDisposable
 
     private async Task<SessionEnd> ReadLinesAsync()
     {
-        var firstLine = true;
         while (true)
         {
             ReadResult result;
@@ -161,15 +163,17 @@ internal sealed partial class TextSession : IDisposable
             while (action == LineAction.Continue && TryReadLine(ref buffer, result.IsCompleted, out var line, out var lineStart))
             {
                 lines++;
-                if (firstLine)
+                if (_mode == Mode.Chatter)
                 {
-                    firstLine = false;
+                    // A request typed after the banner, or after a few ordinary lines, as in telnet: HTTP takes over.
                     var verdict = Sniffer.ClassifyRequestLine(line.IsSingleSegment ? line.FirstSpan : line.ToArray());
-                    if (verdict is SniffVerdict.Http or SniffVerdict.BadHttpVersion)
+                    if (verdict is SniffVerdict.Http or SniffVerdict.BadHttpVersion or SniffVerdict.BadHttpMethod)
                     {
-                        // Leave the request line unread for Kestrel (or for the 400 writer).
+                        // Leave the request line unread for Kestrel (or for the 400 writer); what was answered before goes out first.
                         _input.AdvanceTo(lineStart);
-                        return verdict == SniffVerdict.Http ? SessionEnd.HandToHttp : SessionEnd.BadHttpVersion;
+                        await FlushAsync();
+                        NotQuiteHttp = verdict;
+                        return verdict == SniffVerdict.Http ? SessionEnd.HandToHttp : SessionEnd.NotQuiteHttp;
                     }
                 }
 

@@ -74,7 +74,7 @@ public class SnifferTests
     [InlineData("/help\r\n")]
     [InlineData("GET me a coffee\n")]
     [InlineData("GETTING / HTTP/1.1\n")]
-    [InlineData("get / HTTP/1.1\n")]
+    [InlineData("get me a coffee\n")]
     [InlineData("\n")]
     public async Task Plain_text_is_text(string text)
     {
@@ -106,10 +106,27 @@ public class SnifferTests
         Assert.Equal(SniffVerdict.Text, await SniffFedAsync("GET / HTTP/1."u8.ToArray(), segment: 3, endWithEof: true));
     }
 
+    [Theory]
+    [InlineData("get / HTTP/1.1\r\n")]
+    [InlineData("Get /index HTTP/1.1\n")]
+    public async Task A_request_line_with_a_method_in_the_wrong_case_is_a_bad_HTTP_method(string line)
+    {
+        Assert.Equal(SniffVerdict.BadHttpMethod, await SniffFedAsync(Encoding.ASCII.GetBytes(line), segment: 3));
+    }
+
     [Fact]
-    public async Task An_endless_request_line_gives_up_at_the_limit_as_text()
+    public async Task A_request_line_longer_than_the_limit_is_still_HTTP_for_Kestrel_to_answer_414()
     {
         var line = Encoding.ASCII.GetBytes("GET /" + new string('a', Sniffer.MaxRequestLineBytes + 10));
+        Assert.Equal(SniffVerdict.Http, await SniffFedAsync(line, segment: 4096));
+        var complete = Encoding.ASCII.GetBytes("GET /" + new string('a', Sniffer.MaxRequestLineBytes + 10) + " HTTP/1.1\r\n");
+        Assert.Equal(SniffVerdict.Http, await SniffFedAsync(complete, segment: 4096));
+    }
+
+    [Fact]
+    public async Task A_long_line_that_does_not_start_like_a_request_gives_up_at_the_limit_as_text()
+    {
+        var line = Encoding.ASCII.GetBytes("GET " + new string('a', Sniffer.MaxRequestLineBytes + 10));
         Assert.Equal(SniffVerdict.Text, await SniffFedAsync(line, segment: 4096));
     }
 

@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using NetLab.Agent.Connections;
+using NetLab.Agent.Hosting;
+using NetLab.Agent.Internet;
+using NetLab.Agent.Text;
+
+namespace NetLab.Agent.Http;
+
+/// <summary>
+/// Around every request: over the egress budget, 429 with Retry-After; no route for the path, the helpful 404.
+/// After it: lab use recorded, a reservation's unused part given back, and a failure the client caused logged
+/// in one rate-limited line. It also tells the connection an application request is running, so the connection
+/// knows the error responses Kestrel makes itself (<see cref="KestrelErrorBodies"/>) from the application's.
+/// </summary>
+internal static class HttpGate
+{
+    public const string NotFoundHint = "Try /, /index, /index/Adam, /data?format=json, /status/418, /redirect, /ip, /headers, /bytes/100, /delay/1, /basic-auth/user/pass, /files, /cert, /health";
+
+    public static Task RunAsync(HttpContext http, RequestDelegate next, LabServices lab)
+    {
+        var admitted = http.Features.Get<LabConnection>();
+        if (admitted?.Egress is { } egress && egress.WaitFor(1) is var wait && wait > TimeSpan.Zero)
+        {
+            return TooManyRequests(http, lab.Limits, Owner(http), wait).ExecuteAsync(http);
+        }
+
+        if (http.GetEndpoint() is not { } endpoint)
+        {
+            return LabRoutes.Text($"404 Not Found: nothing at {http.Request.Path}. {NotFoundHint}\n", 404).ExecuteAsync(http);
+        }
+
+        admitted?.Http.Enter();
+        Task running;
+        try
+        {
+            running = next(http);
+        }
+        catch (Exception e)
+        {
+            running = Task.FromException(e);
+        }
+
+        // Most requests finish at once (a small answer written in one go): then nothing here allocates.
+        return running.IsCompletedSuccessfully && !NeedsBody(http) ? Done(http, endpoint, admitted, lab) : AfterAsync(running, http, endpoint, admitted, lab);
+    }
+
+    private static async Task AfterAsync(Task running, HttpContext http, Endpoint endpoint, LabConnection? admitted, LabServices lab)
+    {
+        try
+        {
+            await running;
+            if (NeedsBody(http))
+            {
+                // An error routing (405) or a framework result (a file result's 416) left without a body: it gets its explanation.
+                await ErrorBodies.WriteAsync(http);
+            }
+
+            await Done(http, endpoint, admitted: null, lab);
+        }
+        catch (Exception e) when (ClientLog.IsClientCaused(e))
+        {
+            lab.ClientLog.ClientFailed(Owner(http), $"{http.Request.Method} {http.Request.Path}", e);
+            http.Abort();
+        }
+        finally
+        {
+            Release(admitted);
+        }
+    }
+
+    private static Task Done(HttpContext http, Endpoint endpoint, LabConnection? admitted, LabServices lab)
+    {
+        if (endpoint.Metadata.GetMetadata<LabRoutes.LabRoute>() is not null && !HttpMethods.IsOptions(http.Request.Method) && admitted is not { IsLoopback: true })
+        {
+            lab.Use.Record(Owner(http));
+        }
+
+        Release(admitted);
+        return Task.CompletedTask;
+    }
+
+    private static void Release(LabConnection? admitted)
+    {
+        if (admitted is not null)
+        {
+            admitted.Egress?.ReleaseReservation();
+            admitted.Http.Leave();
+        }
+    }
+
+    private static bool NeedsBody(HttpContext http) =>
+        http.Response.StatusCode >= 400 && !http.Response.HasStarted && (http.Response.ContentLength ?? 0) == 0;
+
+    /// <summary>429, with how long to wait: this address, or everyone, has been sent all the budget allows for now.</summary>
+    public static IResult TooManyRequests(HttpContext http, AgentLimits limits, IPAddress address, TimeSpan wait)
+    {
+        http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString("0", CultureInfo.InvariantCulture);
+        return LabRoutes.Text(
+            $"429 Too Many Requests: the agent has sent {address} all its egress budget allows for now ({ByteSize.Format(limits.EgressPerAddressPerHour)} an hour per address, " +
+            $"{ByteSize.Format(limits.EgressPerDay)} a day for everyone). Retry after {Math.Ceiling(wait.TotalSeconds):0} s, or ask for less.\n", 429);
+    }
+
+    /// <summary>Reserves a large reply's bytes; a 429 when the budget does not have them (null: go ahead). HEAD sends no body, so needs none.</summary>
+    public static IResult? Reserve(HttpContext http, AgentLimits limits, long bytes) =>
+        !HttpMethods.IsHead(http.Request.Method) && http.Features.Get<LabConnection>()?.Egress is { } egress && !egress.TryReserve(bytes, out var wait)
+            ? TooManyRequests(http, limits, Owner(http), wait)
+            : null;
+
+    /// <summary>The client's address: whose files a request sees (IPv4-mapped IPv6 as IPv4).</summary>
+    public static IPAddress Owner(HttpContext http) => Normalize(http.Connection.RemoteIpAddress) ?? IPAddress.None;
+
+    public static IPAddress? Normalize(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
+}
