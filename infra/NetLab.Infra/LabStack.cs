@@ -19,7 +19,12 @@ public sealed class LabStack : Stack
         Amazon.CDK.Tags.Of(this).Add("Project", "NetLabCloud");
 
         var network = new LabNetwork(this, "Network", settings);
+        TheCdksOwnProvider();
         Host = new LabHost(this, "Host", settings, network, agentFolder);
+        if (settings.MaxHours > 0)
+        {
+            Ceiling = new Ceiling.CostCeiling(this, "Ceiling", Host.Instance, settings.MaxHours);
+        }
 
         var ip = Host.Instance.InstancePublicIp;
         var keyFile = "netlab-key.pem";
@@ -30,9 +35,41 @@ public sealed class LabStack : Stack
         Output("FetchKeyCommand",
             $"aws ssm get-parameter --region {Aws.REGION} --name /ec2/keypair/{Host.KeyPair.KeyPairId} --with-decryption --query Parameter.Value --output text > {keyFile} && chmod 400 {keyFile}",
             "Fetch the private key from SSM Parameter Store into a 0400 file");
+        Output("CostCeiling",
+            settings.MaxHours > 0
+                ? $"AWS stops the lab host {settings.MaxHours} hours after each start, whatever the host does (Step Functions); its time-to-live may stop it sooner ({settings.TtlMinutes} minutes without lab use). See the time left: netlab status"
+                : "none: maxHours=0, so only the host's own time-to-live stops it",
+            "The stop AWS enforces, and when");
     }
 
     public LabHost Host { get; }
+
+    /// <summary>The stop AWS enforces; null when maxHours is 0.</summary>
+    public Ceiling.CostCeiling? Ceiling { get; }
+
+    /// <summary>
+    /// restrictDefaultSecurityGroup is done by a custom resource the CDK itself provides (a Lambda function that
+    /// runs once at deploy and removes the default security group's rules): its cdk-nag findings are the CDK's
+    /// choices, suppressed with the reason, and its role, a raw CfnResource that tag aspects pass by, is tagged here.
+    /// </summary>
+    private void TheCdksOwnProvider()
+    {
+        if (Node.TryFindChild("Custom::VpcRestrictDefaultSGCustomResourceProvider") is not { } provider)
+        {
+            return;
+        }
+
+        var role = (CfnResource)provider.Node.FindChild("Role");
+        role.AddPropertyOverride("Tags", new[]
+        {
+            new Dictionary<string, string> { ["Key"] = TagKey, ["Value"] = TagValue },
+            new Dictionary<string, string> { ["Key"] = "Project", ["Value"] = "NetLabCloud" },
+        });
+        const string why = "The CDK's own provider for restrictDefaultSecurityGroup (runs once at deploy to remove the default security group's rules): ";
+        Nag.Suppress(role, "AwsSolutions-IAM4", why + "it logs with the AWS managed AWSLambdaBasicExecutionRole policy.",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+        Nag.Suppress(provider.Node.FindChild("Handler"), "AwsSolutions-L1", why + "its runtime is the one this CDK version ships with it.");
+    }
 
     private void Output(string id, string value, string description) =>
         _ = new CfnOutput(this, id, new CfnOutputProps { Value = value, Description = description });

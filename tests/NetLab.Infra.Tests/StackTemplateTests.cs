@@ -111,8 +111,15 @@ public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<Def
         }
 
         Assert.Contains("systemctl enable --now netlab-agent.service netlab-ttl.timer", init);
-        var policy = LabTemplate.Json(Lab.Resources("AWS::IAM::Policy"));
-        Assert.Contains("s3:GetObject", policy);
+
+        // The certificate's names come from IMDSv2 before every start (a stop and start changes the public IP).
+        Assert.Contains("ExecStartPre=-+/opt/netlab/cert-names", init);
+        var certNames = init[init.IndexOf("\"/opt/netlab/cert-names\":{", StringComparison.Ordinal)..];
+        Assert.Contains("X-aws-ec2-metadata-token", certNames[..certNames.IndexOf('}', StringComparison.Ordinal)]);
+        Assert.Contains("\"mode\":\"000755\"", init);
+
+        // ncat, for the tutorial's last step on the host.
+        Assert.Contains("\"packages\":{\"yum\":{\"nmap-ncat\":[]}}", init);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace NetLab.Agent.Hosting;
 /// </summary>
 public static class IdleCheckCommand
 {
-    public const int StopExitCode = 3;
+    public const int StopExitCode = IdleExitCodes.Stop;
 
     public static Command Create()
     {
@@ -35,7 +35,7 @@ public static class IdleCheckCommand
                 r.ValueOr(max, new AgentLimits().MaxLifetime));
             var verdict = IdlePolicy.Decide(facts);
             Console.WriteLine($"netlab idle-check: {(verdict.Stop ? "stop" : "keep running")}: {verdict.Reason}");
-            return verdict.Stop ? StopExitCode : 0;
+            return verdict.Stop ? IdleExitCodes.Stop : IdleExitCodes.Keep;
         });
         return command;
     }

@@ -47,26 +47,63 @@ public sealed class LabHost : Construct
             Init = AgentInstall(agent, settings),
             InitOptions = new ApplyCloudFormationInitOptions { Timeout = Duration.Minutes(15), PrintLog = true },
         });
+        Amazon.CDK.Tags.Of(Instance).Add(MaxHoursTag, $"{settings.MaxHours}");
+        ReadOnlyItsOwnAsset(agent);
+        Nag.Suppress(Instance, "AwsSolutions-EC28",
+            "No detailed monitoring: 1-minute CloudWatch metrics cost about $2.10 a month, more than a lab host runs; basic 5-minute monitoring stays on.");
+        Nag.Suppress(Instance, "AwsSolutions-EC29",
+            "No termination protection: the lab is meant to be torn down (netlab down, cdk destroy); the cost ceiling and the time-to-live stop it, and nothing deletes it unasked.");
     }
+
+    /// <summary>The tag that tells <c>netlab status</c> the host's cost ceiling (hours after each start; 0: none).</summary>
+    public const string MaxHoursTag = "netlab:max-hours";
 
     public KeyPair KeyPair { get; }
 
     public Instance_ Instance { get; }
 
+    /// <summary>
+    /// The instance role may read its own asset object, nothing else of the CDK's assets bucket. (The init source
+    /// grants s3:GetObject*, s3:GetBucket* and s3:List* on the whole bucket; the policy is written again with
+    /// the one object, and the CloudFormation calls cfn-init and cfn-signal make.)
+    /// </summary>
+    private void ReadOnlyItsOwnAsset(Asset agent)
+    {
+        var policy = (Amazon.CDK.AWS.IAM.CfnPolicy)Instance.Role.Node.FindChild("DefaultPolicy").Node.DefaultChild!;
+        policy.AddPropertyOverride("PolicyDocument", new Dictionary<string, object>
+        {
+            ["Version"] = "2012-10-17",
+            ["Statement"] = new object[]
+            {
+                new Dictionary<string, object>
+                {
+                    ["Effect"] = "Allow",
+                    ["Action"] = "s3:GetObject",
+                    ["Resource"] = agent.Bucket.ArnForObjects(agent.S3ObjectKey),
+                },
+                new Dictionary<string, object>
+                {
+                    ["Effect"] = "Allow",
+                    ["Action"] = new[] { "cloudformation:DescribeStackResource", "cloudformation:SignalResource" },
+                    ["Resource"] = Aws.STACK_ID,
+                },
+            },
+        });
+    }
+
     private static CloudFormationInit AgentInstall(Asset agent, LabSettings settings) => CloudFormationInit.FromElements(
+        // ncat, for the tutorial's last step on the host (nc -l 11211; see netlab-agent listen).
+        InitPackage.Yum("nmap-ncat"),
         InitGroup.FromName(SystemdUnits.User),
         InitUser.FromName(SystemdUnits.User, new InitUserOptions { Groups = [SystemdUnits.User], HomeDir = "/var/empty" }),
         InitSource.FromExistingAsset(Path.GetDirectoryName(SystemdUnits.AgentPath)!, agent),
         InitFile.FromString("/etc/systemd/system/netlab-agent.service", SystemdUnits.Agent(settings), new InitFileOptions { Mode = "000644" }),
         InitFile.FromString("/etc/systemd/system/netlab-ttl.service", SystemdUnits.TtlService(settings), new InitFileOptions { Mode = "000644" }),
         InitFile.FromString("/etc/systemd/system/netlab-ttl.timer", SystemdUnits.TtlTimer(), new InitFileOptions { Mode = "000644" }),
+        // The certificate's names (the public IP and DNS name, from IMDSv2), written before every start of the agent.
+        InitFile.FromString(SystemdUnits.CertNamesPath, SystemdUnits.CertNamesScript(), new InitFileOptions { Mode = "000755" }),
         // Unzipping does not keep the file mode.
         InitCommand.ShellCommand($"chown root:root {SystemdUnits.AgentPath} && chmod 755 {SystemdUnits.AgentPath}"),
-        // The certificate names the host's public IP and DNS name, read from IMDSv2 on the instance itself.
-        InitCommand.ShellCommand(
-            "mkdir -p /etc/netlab && T=$(curl -sX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60') && " +
-            "M=http://169.254.169.254/latest/meta-data && " +
-            "echo \"NETLAB_AGENT_ARGS=--cert-name $(curl -sH \"X-aws-ec2-metadata-token: $T\" $M/public-ipv4) --cert-name $(curl -sH \"X-aws-ec2-metadata-token: $T\" $M/public-hostname)\" > " + SystemdUnits.EnvironmentFile),
         // The timer enforces the idle time-to-live and the maximum lifetime: off only when both are.
         InitCommand.ShellCommand("systemctl daemon-reload && systemctl enable --now netlab-agent.service" + (settings.TtlMinutes > 0 || settings.MaxHours > 0 ? " netlab-ttl.timer" : "")),
         // The health gate: cfn-init fails (and the creation signal says so) unless the agent answers.

@@ -3,16 +3,21 @@ using NetLab.Agent;
 namespace NetLab.Infra.Host;
 
 /// <summary>
-/// The unit files the lab host runs, as text (installed by CloudFormationInit, and checked by
-/// systemd-analyze verify in the tests).
+/// The unit files and the script the lab host runs, as text (installed by CloudFormationInit; checked by
+/// systemd-analyze verify and security in the tests, and run for real under systemd in the boot rehearsal).
 /// </summary>
 public static class SystemdUnits
 {
     public const string AgentPath = "/opt/netlab/netlab-agent";
+    public const string CertNamesPath = "/opt/netlab/cert-names";
     public const string EnvironmentFile = "/etc/netlab/agent.env";
     public const string User = "netlab";
 
-    /// <summary>The agent: unprivileged, sandboxed, its files in a StateDirectory, restarted whatever happens.</summary>
+    /// <summary>
+    /// The agent: unprivileged, sandboxed (system calls filtered to what a service needs), its files in a
+    /// StateDirectory, restarted whatever happens. Before every start, the certificate's names are read again
+    /// from the instance metadata (a stop and start gives the host a new public address).
+    /// </summary>
     public static string Agent(LabSettings settings) => $"""
         [Unit]
         Description=NetLabCloud lab agent (netlab-agent, TCP and UDP {LabPorts.Agent})
@@ -26,39 +31,28 @@ public static class SystemdUnits
         Group={User}
         # A 2 MiB gen0 budget: 10,000 idle sessions in about 144 MB of RSS, not 146-154 (bench/ANALYSIS.md).
         Environment=DOTNET_GCgen0size=0x200000
+        # The public IP and DNS name for the certificate, from IMDSv2, at every start ("+": as root, unsandboxed;
+        # "-": a host without instance metadata starts the agent all the same).
+        ExecStartPre=-+{CertNamesPath}
         EnvironmentFile=-{EnvironmentFile}
         ExecStart={AgentPath} --port {LabPorts.Agent} {settings.AgentArguments()} $NETLAB_AGENT_ARGS
         StateDirectory=netlab-agent
         StateDirectoryMode=0700
+        UMask=0077
         Restart=always
         RestartSec=2
         TimeoutStopSec=10
-        NoNewPrivileges=yes
-        ProtectSystem=strict
-        ProtectHome=yes
-        PrivateTmp=yes
-        PrivateDevices=yes
-        ProtectKernelTunables=yes
-        ProtectKernelModules=yes
-        ProtectKernelLogs=yes
-        ProtectControlGroups=yes
-        ProtectClock=yes
-        ProtectHostname=yes
-        RestrictSUIDSGID=yes
-        RestrictRealtime=yes
-        RestrictNamespaces=yes
-        LockPersonality=yes
-        CapabilityBoundingSet=
-        AmbientCapabilities=
-        RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
-        SystemCallArchitectures=native
+        {Sandbox(addressFamilies: "AF_INET AF_INET6 AF_UNIX AF_NETLINK")}
 
         [Install]
         WantedBy=multi-user.target
 
         """;
 
-    /// <summary>One idle check: exit 3 from the agent's idle-check means stop, and poweroff on EC2 is a stop.</summary>
+    /// <summary>
+    /// One time-to-live check, unprivileged (a dynamic user, the same sandbox): <c>idle-check</c> exits 3 for
+    /// "stop". Only the poweroff runs as root ("+"), and only then; on EC2 a poweroff is a stop.
+    /// </summary>
     public static string TtlService(LabSettings settings) => $"""
         [Unit]
         Description=Stop this lab host after {settings.TtlMinutes} minutes without lab use, or {settings.MaxHours} hours after it started
@@ -66,14 +60,18 @@ public static class SystemdUnits
 
         [Service]
         Type=oneshot
-        ExecStart=/bin/sh -c '{AgentPath} idle-check --ttl {settings.TtlMinutes}m --max-lifetime {settings.MaxHours}h --port {LabPorts.Agent}; if [ $$? -eq 3 ]; then /usr/bin/systemctl poweroff; fi'
+        DynamicUser=yes
+        ExecStart={AgentPath} idle-check --ttl {settings.TtlMinutes}m --max-lifetime {settings.MaxHours}h --port {LabPorts.Agent}
+        SuccessExitStatus={NetLab.Agent.Hosting.IdleExitCodes.Stop}
+        ExecStopPost=+/bin/sh -c 'if [ "$$EXIT_STATUS" = {NetLab.Agent.Hosting.IdleExitCodes.Stop} ]; then exec /usr/bin/systemctl poweroff; fi'
+        {Sandbox(addressFamilies: "AF_INET AF_INET6")}
 
         """;
 
     /// <summary>Runs the idle check every minute, the first one a few minutes after boot.</summary>
     public static string TtlTimer() => """
         [Unit]
-        Description=Check every minute whether the lab host has been idle too long
+        Description=Check every minute whether the lab host has been idle too long, or up too long
 
         [Timer]
         OnBootSec=5min
@@ -83,5 +81,62 @@ public static class SystemdUnits
         [Install]
         WantedBy=timers.target
 
+        """;
+
+    /// <summary>
+    /// Writes the agent's <c>--cert-name</c> arguments (the public IPv4 address and DNS name, from IMDSv2) to the
+    /// environment file; the agent makes a new certificate when its names change. Without metadata (not EC2), it
+    /// writes no names.
+    /// </summary>
+    public static string CertNamesScript() => $$"""
+        #!/bin/sh
+        # The names this lab host answers to, for its certificate: read from the instance metadata (IMDSv2) before
+        # every start of netlab-agent, since a stop and start gives the instance a new public address.
+        set -u
+        imds=http://169.254.169.254/latest
+        args=""
+        if token=$(curl -sf -m 2 -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 60'); then
+          for name in public-ipv4 public-hostname; do
+            if value=$(curl -sf -m 2 -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$name") && [ -n "$value" ]; then
+              args="$args --cert-name $value"
+            fi
+          done
+        fi
+        mkdir -p {{Path.GetDirectoryName(EnvironmentFile)!.Replace('\\', '/')}}
+        echo "NETLAB_AGENT_ARGS=$args" > {{EnvironmentFile}}.new && mv {{EnvironmentFile}}.new {{EnvironmentFile}}
+
+        """;
+
+    /// <summary>
+    /// What both services run inside: no way to gain privileges, a read-only system, no devices, kernel knobs or
+    /// other users' processes, only the system calls a service needs (no @privileged, @resources, @mount,
+    /// @reboot, ...), only the network families it uses.
+    /// </summary>
+    private static string Sandbox(string addressFamilies) => $"""
+        NoNewPrivileges=yes
+        ProtectSystem=strict
+        ProtectHome=yes
+        PrivateTmp=yes
+        PrivateDevices=yes
+        PrivateUsers=yes
+        ProtectKernelTunables=yes
+        ProtectKernelModules=yes
+        ProtectKernelLogs=yes
+        ProtectControlGroups=yes
+        ProtectClock=yes
+        ProtectHostname=yes
+        ProtectProc=invisible
+        RestrictSUIDSGID=yes
+        RestrictRealtime=yes
+        RestrictNamespaces=yes
+        RemoveIPC=yes
+        LockPersonality=yes
+        CapabilityBoundingSet=
+        AmbientCapabilities=
+        RestrictAddressFamilies={addressFamilies}
+        SystemCallArchitectures=native
+        SystemCallFilter=@system-service
+        SystemCallFilter=~@privileged @resources
+        SystemCallErrorNumber=EPERM
         """;
 }

@@ -1,51 +1,86 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using NetLab.Infra;
 using NetLab.Infra.Host;
 using NetLab.Infra.Tests.Support;
 
 namespace NetLab.Infra.Tests.Host;
 
-/// <summary>The unit files the host installs, checked by systemd itself.</summary>
-public class SystemdUnitTests : IDisposable
+/// <summary>The unit files the host installs, checked by systemd itself: verify, and security's exposure figures.</summary>
+public partial class SystemdUnitTests : IDisposable
 {
+    private static readonly LabSettings Defaults = LabSettings.From(_ => null);
     private readonly string _root = Directory.CreateTempSubdirectory("netlab-units-").FullName;
+
+    public SystemdUnitTests()
+    {
+        // A root tree with the system's own units, an executable where the agent goes, and /bin/sh.
+        Directory.CreateDirectory(Units);
+        Directory.CreateDirectory(Path.Combine(_root, "usr", "lib", "systemd"));
+        Assert.Equal(0, Shell.Run("cp", ["-r", "/usr/lib/systemd/system", Path.Combine(_root, "usr", "lib", "systemd", "system")]).Code);
+        Directory.CreateDirectory(Path.Combine(_root, "bin"));
+        File.Copy("/bin/sh", Path.Combine(_root, "bin", "sh"));
+        foreach (var executable in new[] { SystemdUnits.AgentPath, SystemdUnits.CertNamesPath })
+        {
+            var path = Path.Combine(_root, executable.TrimStart('/'));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, "#!/bin/sh\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        File.WriteAllText(Path.Combine(Units, "netlab-agent.service"), SystemdUnits.Agent(Defaults));
+        File.WriteAllText(Path.Combine(Units, "netlab-ttl.service"), SystemdUnits.TtlService(Defaults));
+        File.WriteAllText(Path.Combine(Units, "netlab-ttl.timer"), SystemdUnits.TtlTimer());
+    }
+
+    private string Units => Path.Combine(_root, "etc", "systemd", "system");
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
     public void Systemd_analyze_verify_finds_nothing_to_complain_about()
     {
-        // A root tree with the system's own units, an executable where the agent goes, and /bin/sh.
-        var units = Path.Combine(_root, "etc", "systemd", "system");
-        Directory.CreateDirectory(units);
-        Directory.CreateDirectory(Path.Combine(_root, "usr", "lib", "systemd"));
-        Assert.Equal(0, Shell.Run("cp", ["-r", "/usr/lib/systemd/system", Path.Combine(_root, "usr", "lib", "systemd", "system")]).Code);
-        Directory.CreateDirectory(Path.Combine(_root, "bin"));
-        File.Copy("/bin/sh", Path.Combine(_root, "bin", "sh"));
-        var agent = Path.Combine(_root, SystemdUnits.AgentPath.TrimStart('/'));
-        Directory.CreateDirectory(Path.GetDirectoryName(agent)!);
-        File.WriteAllText(agent, "#!/bin/sh\n");
-        File.SetUnixFileMode(agent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-
-        File.WriteAllText(Path.Combine(units, "netlab-agent.service"), SystemdUnits.Agent(LabSettings.From(_ => null)));
-        File.WriteAllText(Path.Combine(units, "netlab-ttl.service"), SystemdUnits.TtlService(LabSettings.From(_ => null)));
-        File.WriteAllText(Path.Combine(units, "netlab-ttl.timer"), SystemdUnits.TtlTimer());
-
         var (code, output) = Shell.Run("systemd-analyze",
-            ["verify", "--man=no", $"--root={_root}", .. new[] { "netlab-agent.service", "netlab-ttl.service", "netlab-ttl.timer" }.Select(u => Path.Combine(units, u))]);
+            ["verify", "--man=no", $"--root={_root}", .. new[] { "netlab-agent.service", "netlab-ttl.service", "netlab-ttl.timer" }.Select(u => Path.Combine(Units, u))]);
         Assert.True(code == 0 && output.Trim().Length == 0, $"systemd-analyze verify ({code}):\n{output}");
+    }
+
+    [Theory]
+    [InlineData("netlab-agent.service", 2.5)]
+    [InlineData("netlab-ttl.service", 5.0)]
+    public void Systemd_analyze_security_rates_the_exposure_low(string unit, double most)
+    {
+        var (_, output) = Shell.Run("systemd-analyze", ["security", "--offline=true", $"--root={_root}", "--no-pager", Path.Combine(Units, unit)]);
+        var exposure = Exposure().Match(output);
+        Assert.True(exposure.Success, output);
+        var figure = double.Parse(exposure.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(figure <= most, $"{unit}: exposure {figure} (at most {most})\n{output}");
     }
 
     [Fact]
     public void The_agent_unit_is_unprivileged_sandboxed_and_always_restarted()
     {
-        var unit = SystemdUnits.Agent(LabSettings.From(_ => null)).Split('\n').Select(l => l.Trim()).ToHashSet();
+        var unit = SystemdUnits.Agent(Defaults).Split('\n').Select(l => l.Trim()).ToHashSet();
         foreach (var line in new[]
         {
             "User=netlab", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-            "StateDirectory=netlab-agent", "Restart=always", "CapabilityBoundingSet=", "Type=notify",
+            "StateDirectory=netlab-agent", "Restart=always", "CapabilityBoundingSet=", "Type=notify", "SystemCallFilter=@system-service",
+            $"ExecStartPre=-+{SystemdUnits.CertNamesPath}",
         })
         {
             Assert.Contains(line, unit);
         }
     }
+
+    [Fact]
+    public void The_ttl_check_runs_unprivileged_and_only_the_poweroff_as_root()
+    {
+        var unit = SystemdUnits.TtlService(Defaults).Split('\n').Select(l => l.Trim()).ToList();
+        Assert.Contains("DynamicUser=yes", unit);
+        Assert.Contains(unit, l => l.StartsWith("ExecStart=/opt/netlab/netlab-agent idle-check --ttl 60m --max-lifetime 8h", StringComparison.Ordinal));
+        Assert.Equal(["ExecStopPost=+/bin/sh -c 'if [ \"$$EXIT_STATUS\" = 3 ]; then exec /usr/bin/systemctl poweroff; fi'"], unit.Where(l => l.Contains("+/", StringComparison.Ordinal)));
+    }
+
+    [GeneratedRegex(@"Overall exposure level for \S+: (\d+\.\d)")]
+    private static partial Regex Exposure();
 }
