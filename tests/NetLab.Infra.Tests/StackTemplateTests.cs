@@ -170,4 +170,15 @@ public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<Def
             }));
         }
     }
+
+    [Fact]
+    public void The_default_security_group_is_closed_by_the_feature_flag()
+    {
+        // cdk.json turns the flag on for every synth; the VPC sets it too, so the in-process stacks have it.
+        using var cdkJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Shell.RepositoryRoot(), "cdk.json")));
+        Assert.True(cdkJson.RootElement.GetProperty("context").GetProperty("@aws-cdk/aws-ec2:restrictDefaultSecurityGroup").GetBoolean());
+        var restrict = Assert.Single(Lab.Resources("Custom::VpcRestrictDefaultSG")).Value;
+        var properties = LabTemplate.Json(restrict["Properties"]);
+        Assert.Contains("\"DefaultSecurityGroupId\":{\"Fn::GetAtt\":[\"" + Assert.Single(Lab.Resources("AWS::EC2::VPC")).Key + "\",\"DefaultSecurityGroup\"]}", properties);
+    }
 }
