@@ -13,10 +13,10 @@ public sealed class AgentCertificate
 {
     public const string FileName = "agent-cert.pfx";
 
-    private AgentCertificate(X509Certificate2 certificate, bool created)
+    private AgentCertificate(X509Certificate2 certificate, CertificateOrigin origin)
     {
         Certificate = certificate;
-        Created = created;
+        Origin = origin;
         Fingerprint = FormatFingerprint(certificate);
         // Building the chain reads every root in /etc/ssl/certs (about 60 ms, a fifth of the agent's start), so
         // it runs beside the start instead of before the listener: the first TLS client waits for it, if anyone.
@@ -28,8 +28,14 @@ public sealed class AgentCertificate
 
     public X509Certificate2 Certificate { get; }
 
-    /// <summary>True when this start generated the certificate.</summary>
-    public bool Created { get; }
+    /// <summary>True when this start generated the certificate (a new key).</summary>
+    public bool Created => Origin == CertificateOrigin.Created;
+
+    /// <summary>Whether this start generated the certificate, re-issued it for new names, or loaded it as it was.</summary>
+    public CertificateOrigin Origin { get; }
+
+    /// <summary>The DNS names and IP addresses the certificate names (its subject alternative names).</summary>
+    public IReadOnlyList<string> Names => NamesOf(Certificate);
 
     /// <summary>SHA-256 of the DER certificate, as <c>openssl x509 -fingerprint -sha256</c> prints it.</summary>
     public string Fingerprint { get; }
@@ -37,9 +43,15 @@ public sealed class AgentCertificate
     /// <summary>The certificate in PEM, as <c>openssl s_client</c> shows it.</summary>
     public string Pem => Certificate.ExportCertificatePem();
 
-    /// <summary>Loads the certificate from <paramref name="dataDir"/>, creating it the first time (or when expired).</summary>
+    /// <summary>
+    /// Loads the certificate from <paramref name="dataDir"/>, creating it the first time (or when expired). When
+    /// it does not name all of <paramref name="extraNames"/> (a cloud host stopped and started has a new public
+    /// address and DNS name), it is re-issued with the same key for the names asked now: a restart with the same
+    /// names keeps the certificate as it was.
+    /// </summary>
     public static AgentCertificate LoadOrCreate(string dataDir, IEnumerable<string> extraNames)
     {
+        var names = extraNames.ToList();
         Directory.CreateDirectory(dataDir);
         var path = Path.Combine(dataDir, FileName);
         if (File.Exists(path))
@@ -47,11 +59,27 @@ public sealed class AgentCertificate
             var existing = X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
             if (existing.NotAfter > DateTime.Now.AddDays(1))
             {
-                return new AgentCertificate(existing, created: false);
+                var named = NamesOf(existing);
+                if (names.All(n => named.Contains(Canonical(n), StringComparer.OrdinalIgnoreCase)))
+                {
+                    return new AgentCertificate(existing, CertificateOrigin.Loaded);
+                }
+
+                using var key = existing.GetECDsaPrivateKey();
+                if (key is not null)
+                {
+                    return Store(path, Create(names, key), CertificateOrigin.Reissued);
+                }
             }
         }
 
-        var pfx = Create(extraNames).Export(X509ContentType.Pkcs12);
+        using var fresh = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return Store(path, Create(names, fresh), CertificateOrigin.Created);
+    }
+
+    private static AgentCertificate Store(string path, X509Certificate2 certificate, CertificateOrigin origin)
+    {
+        var pfx = certificate.Export(X509ContentType.Pkcs12);
         var temp = path + ".tmp";
         File.WriteAllBytes(temp, []);
         if (!OperatingSystem.IsWindows())
@@ -61,20 +89,22 @@ public sealed class AgentCertificate
 
         File.WriteAllBytes(temp, pfx);
         File.Move(temp, path, overwrite: true);
-        return new AgentCertificate(X509CertificateLoader.LoadPkcs12(pfx, password: null), created: true);
+        return new AgentCertificate(X509CertificateLoader.LoadPkcs12(pfx, password: null), origin);
     }
 
     /// <summary>A certificate kept only in memory, for a one-off TLS listener (<c>netlab nc -l --ssl</c>, like ncat's).</summary>
-    public static AgentCertificate CreateEphemeral() =>
-        new(X509CertificateLoader.LoadPkcs12(Create([]).Export(X509ContentType.Pkcs12), password: null), created: true);
+    public static AgentCertificate CreateEphemeral()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return new(X509CertificateLoader.LoadPkcs12(Create([], key).Export(X509ContentType.Pkcs12), password: null), CertificateOrigin.Created);
+    }
 
     /// <summary>Formats a certificate's SHA-256 fingerprint as colon-separated upper-case hex.</summary>
     public static string FormatFingerprint(X509Certificate2 certificate) =>
         string.Join(':', certificate.GetCertHash(HashAlgorithmName.SHA256).Select(b => b.ToString("X2")));
 
-    private static X509Certificate2 Create(IEnumerable<string> extraNames)
+    private static X509Certificate2 Create(IEnumerable<string> extraNames, ECDsa key)
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var host = Dns.GetHostName();
         var request = new CertificateRequest($"CN={host}, O=NetLabCloud lab agent", key, HashAlgorithmName.SHA256);
 
@@ -99,4 +129,26 @@ public sealed class AgentCertificate
         var now = DateTimeOffset.UtcNow;
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(2));
     }
+
+    /// <summary>An IP address as the certificate holds it (::ffff:1.2.3.4 and 1.2.3.4 alike), a DNS name as given.</summary>
+    private static string Canonical(string name) => IPAddress.TryParse(name, out var ip) ? ip.ToString() : name;
+
+    private static List<string> NamesOf(X509Certificate2 certificate)
+    {
+        var extension = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
+        return extension is null ? [] : [.. extension.EnumerateDnsNames(), .. extension.EnumerateIPAddresses().Select(ip => ip.ToString())];
+    }
+}
+
+/// <summary>Where this start's certificate came from.</summary>
+public enum CertificateOrigin
+{
+    /// <summary>Loaded from the data directory as it was.</summary>
+    Loaded,
+
+    /// <summary>Generated now, with a new key (the first start, or the old one expired or unreadable).</summary>
+    Created,
+
+    /// <summary>Issued again with the stored key, for names the stored certificate did not have.</summary>
+    Reissued,
 }

@@ -179,9 +179,14 @@ public sealed class AgentHost : IAsyncDisposable
         }
 
         var services = app.Services.GetRequiredService<LabServices>();
-        if (certificate.Created)
+        var certificatePath = Path.Combine(options.DataDir, AgentCertificate.FileName);
+        if (certificate.Origin == CertificateOrigin.Created)
         {
-            Log.CertificateCreated(services.Logger, Path.Combine(options.DataDir, AgentCertificate.FileName));
+            Log.CertificateCreated(services.Logger, certificatePath);
+        }
+        else if (certificate.Origin == CertificateOrigin.Reissued)
+        {
+            Log.CertificateReissued(services.Logger, certificatePath, string.Join(", ", certificate.Names));
         }
 
         LabRoutes.Map(app, services);

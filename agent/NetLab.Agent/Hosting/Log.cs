@@ -9,6 +9,9 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Information, "Generated a new self-signed certificate in {Path}")]
     public static partial void CertificateCreated(ILogger logger, string path);
 
+    [LoggerMessage(10, LogLevel.Information, "Re-issued the certificate in {Path} with the same key, for the names {Names}")]
+    public static partial void CertificateReissued(ILogger logger, string path, string names);
+
     [LoggerMessage(3, LogLevel.Information, "Transfer with {Peer}: {Outcome}")]
     public static partial void TransferDone(ILogger logger, IPEndPoint peer, string outcome);
 
