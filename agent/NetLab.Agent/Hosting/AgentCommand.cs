@@ -60,6 +60,7 @@ public static class AgentCommand
 
         root.SetAction((result, _) => run(ToOptions(result)));
         root.Subcommands.Add(IdleCheckCommand.Create());
+        root.Subcommands.Add(ListenCommand.Create());
         return root;
     }
 

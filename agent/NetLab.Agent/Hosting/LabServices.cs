@@ -32,7 +32,8 @@ internal sealed class LabServices : IDisposable
         ClientLog = new ClientLog(logger, time, Limits.ClientLogLinesPerMinute);
         Transfers = new ArmedTransfers(Arming, Files, Use, Limits, time, ClientLog);
         Udp = new UdpLimiter(Limits, time);
-        Text = new TextServices(Limits, Files, new ChatRooms(), Arming, Use, Sessions, time, logger, stopping);
+        Listens = new ListenBridges(Limits, Use, time);
+        Text = new TextServices(Limits, Files, new ChatRooms(), Arming, Listens, Use, Sessions, time, logger, stopping);
     }
 
     public AgentOptions Options { get; }
@@ -53,6 +54,9 @@ internal sealed class LabServices : IDisposable
     public TransferArming Arming { get; }
 
     public ArmedTransfers Transfers { get; }
+
+    /// <summary>Terminals on the host waiting, with <c>netlab-agent listen</c>, for one connection from an address.</summary>
+    public ListenBridges Listens { get; }
 
     public LabUse Use { get; }
 

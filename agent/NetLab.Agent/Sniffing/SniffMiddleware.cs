@@ -41,6 +41,11 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
             return;
         }
 
+        if (!insideTls && sniff is { Verdict: SniffVerdict.Text, StartsWithCommand: false } && lab.Listens.Count > 0 && await lab.Listens.TryBridgeAsync(connection, peer))
+        {
+            return;
+        }
+
         switch (sniff.Verdict)
         {
             case SniffVerdict.Tls:
@@ -53,16 +58,21 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
 
         var end = SessionEnd.NotQuiteHttp;
         var notQuite = sniff.Verdict;
+        ListenWait? listening = null;
         if (sniff.Verdict == SniffVerdict.Text)
         {
             using var session = new TextSession(connection.Transport, peer, lab.Port, admitted, lab.Text, insideTls);
             end = await session.RunAsync();
             notQuite = session.NotQuiteHttp;
+            listening = session.Listening;
             await session.CloseAsync(); // from here on, this code alone writes to the connection
         }
 
         switch (end)
         {
+            case SessionEnd.Listen when listening is not null:
+                await lab.Listens.HoldAsync(connection, listening, lab.Stopping);
+                return;
             case SessionEnd.HandToHttp:
                 await Http(connection);
                 return;

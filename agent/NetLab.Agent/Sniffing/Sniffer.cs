@@ -118,9 +118,7 @@ public static class Sniffer
         return false;
     }
 
-    private static readonly byte[][] Commands =
-        new[] { "/help", "/whoami", "/time", "/echo", "/join", "/leave", "/recv", "/send", "/files", "/sha256", "/cat", "/rm", "/discard", "/source" }
-            .Select(Encoding.ASCII.GetBytes).ToArray();
+    private static readonly byte[][] Commands = [.. Text.TextSession.CommandNames.Select(Encoding.ASCII.GetBytes)];
 
     /// <summary>Classifies the bytes received so far. <paramref name="allowTls"/> is false inside TLS.</summary>
     public static SniffVerdict Classify(ReadOnlySequence<byte> buffer, bool allowTls)

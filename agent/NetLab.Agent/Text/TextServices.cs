@@ -10,6 +10,7 @@ namespace NetLab.Agent.Text;
 /// <param name="Files">The file store (/recv, /send, /files, /cat, /sha256, /rm).</param>
 /// <param name="Rooms">Chat rooms (/join).</param>
 /// <param name="Arming">Armed raw transfers (/recv, /send).</param>
+/// <param name="Listens">Terminals on the host waiting for a connection (/listen, from netlab-agent listen).</param>
 /// <param name="Use">Lab use, which keeps the host alive.</param>
 /// <param name="Sessions">Every open session (the agent's warnings go to all of them).</param>
 /// <param name="Time">The agent's clock.</param>
@@ -20,6 +21,7 @@ internal sealed record TextServices(
     FileStore Files,
     ChatRooms Rooms,
     TransferArming Arming,
+    ListenBridges Listens,
     LabUse Use,
     TextSessions Sessions,
     TimeProvider Time,

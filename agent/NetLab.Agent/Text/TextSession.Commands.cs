@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Net;
 using System.Security.Cryptography;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Storage;
@@ -10,6 +11,10 @@ namespace NetLab.Agent.Text;
 internal sealed partial class TextSession
 {
     private long _sourceBytes;
+
+    /// <summary>Every command the session knows (the sniffer takes a connection that starts with one for a session).</summary>
+    internal static readonly string[] CommandNames =
+        ["/help", "/whoami", "/time", "/echo", "/join", "/leave", "/recv", "/send", "/files", "/sha256", "/cat", "/rm", "/discard", "/source", "/listen"];
 
     /// <summary>The /help list, with the agent's real port in its examples.</summary>
     internal static string[] HelpLines(int port, AgentLimits limits) =>
@@ -82,6 +87,8 @@ internal sealed partial class TextSession
             case "/discard":
                 await WriteLinesAsync("OK discarding everything you send until you close your side (EOF); then I report bytes, time and MB/s");
                 return LineAction.Discard;
+            case "/listen":
+                return await ListenAsync(argument);
             case "/source":
                 if (!ByteSize.TryParse(argument, out _sourceBytes) || _sourceBytes > _services.Limits.MaxGeneratedBytes)
                 {
@@ -101,6 +108,36 @@ internal sealed partial class TextSession
         }
 
         return LineAction.Continue;
+    }
+
+    /// <summary>
+    /// <c>/listen ADDR</c>, what <c>netlab-agent listen</c> on the host sends: only from the host itself. The
+    /// session ends here, and the connection waits for the next plain connection from ADDR (see <see cref="ListenBridges"/>).
+    /// </summary>
+    private async ValueTask<LineAction> ListenAsync(string argument)
+    {
+        if (!IPAddress.IsLoopback(Peer.Address))
+        {
+            await WriteLinesAsync("ERROR /listen is for netlab-agent listen on the lab host itself (ssh in, then: netlab-agent listen)");
+            return LineAction.Continue;
+        }
+
+        if (!IPAddress.TryParse(argument, out var from))
+        {
+            await WriteLinesAsync("ERROR usage: /listen ADDRESS (the one address whose next connection comes to this terminal)");
+            return LineAction.Continue;
+        }
+
+        var wait = new ListenWait(ListenBridges.Normal(from), Peer);
+        if (_services.Listens.Wait(wait) is { } refusal)
+        {
+            await WriteLinesAsync(refusal);
+            return LineAction.Continue;
+        }
+
+        Listening = wait;
+        await WriteLinesAsync($"OK waiting for the next connection from {wait.From} on port {_port}; connections from other addresses get the lab as usual");
+        return LineAction.Listen;
     }
 
     private async ValueTask JoinAsync(string room)

@@ -21,6 +21,9 @@ public enum SessionEnd
     /// <summary>A line typed in the chatter was an HTTP request line: the connection goes to HTTP, that line unread.</summary>
     HandToHttp,
 
+    /// <summary>A terminal on the host (<c>netlab-agent listen</c>) waits for a connection: see <see cref="TextSession.Listening"/>.</summary>
+    Listen,
+
     /// <summary>A line typed in the chatter meant HTTP but was not quite it (<c>GET / HTTPS/1.1</c>, <c>get / HTTP/1.1</c>): see <see cref="TextSession.NotQuiteHttp"/>.</summary>
     NotQuiteHttp,
 }
@@ -64,6 +67,7 @@ internal sealed partial class TextSession : IDisposable
         CloseOnError,
         Discard,
         Source,
+        Listen,
     }
 
     /// <param name="transport">The connection's pipes (inside TLS when <paramref name="overTls"/>).</param>
@@ -90,6 +94,9 @@ internal sealed partial class TextSession : IDisposable
 
     /// <summary>With <see cref="SessionEnd.NotQuiteHttp"/>: how the request line missed (its version, or its method's case).</summary>
     public SniffVerdict NotQuiteHttp { get; private set; }
+
+    /// <summary>With <see cref="SessionEnd.Listen"/>: what the terminal waits for, registered with <see cref="TextServices.Listens"/>.</summary>
+    public ListenWait? Listening { get; private set; }
 
     /// <summary>The one writer of this session's output; after the session, the code that ends the connection writes through it.</summary>
     public SessionOutput Output => _out;
@@ -202,6 +209,7 @@ internal sealed partial class TextSession : IDisposable
                 {
                     LineAction.Discard => await DiscardAsync(),
                     LineAction.Source => await SourceAsync(),
+                    LineAction.Listen => SessionEnd.Listen,
                     LineAction.CloseOnError => SessionEnd.ClosedOnError,
                     _ => SessionEnd.Closed,
                 };

@@ -87,6 +87,10 @@ public sealed class TestInternet : IDisposable
     public Task<Tool> ShellClientAsync(string command, int timeoutSeconds = 20) =>
         Tool.RunAsync("ip", ["netns", "exec", ClientNs, "bash", "-c", command], timeoutSeconds: timeoutSeconds);
 
+    /// <summary>Starts a tool on the lab host itself (a terminal on the host, as after ssh), with extra environment variables.</summary>
+    public Tool StartOnHost(IReadOnlyDictionary<string, string> environment, string tool, params string[] args) =>
+        Track(Tool.Start("ip", ["netns", "exec", HostNs, "env", .. environment.Select(e => $"{e.Key}={e.Value}"), tool, .. args]));
+
     /// <summary>Runs a tool on the lab host itself (its loopback: idle-check, curl /health).</summary>
     public Task<Tool> RunOnHostAsync(string tool, string[] args, int timeoutSeconds = 30) =>
         Tool.RunAsync("ip", ["netns", "exec", HostNs, tool, .. args], timeoutSeconds: timeoutSeconds);

@@ -49,6 +49,23 @@ public sealed class TextSessionPipeTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_command_the_sniffer_counts_as_a_session_s_is_one_the_session_knows()
+    {
+        // Sent one per session, each followed by q: none may get "unknown command". (/listen from a remote
+        // address gets its own refusal; /discard and /source end the session their own way.)
+        foreach (var name in TextSession.CommandNames.Where(n => n is not "/discard" and not "/source"))
+        {
+            var (session, client) = Open();
+            var running = session.RunAsync();
+            await client.WriteAsync($"{name}\nq\n");
+            await running;
+            var output = await client.ReadAllAsync(session);
+            Assert.DoesNotContain("unknown command", output);
+            Assert.True(NetLab.Agent.Sniffing.Sniffer.StartsWithCommand(new System.Buffers.ReadOnlySequence<byte>(Encoding.ASCII.GetBytes($"{name}\n"))), name);
+        }
+    }
+
+    [Fact]
     public async Task Relays_racing_the_end_of_a_session_never_write_with_it_nor_after_it()
     {
         for (var round = 0; round < 30; round++)
@@ -193,7 +210,7 @@ public sealed class TextSessionPipeTests : IDisposable
     }
 
     private TextServices NewServices(TimeProvider time, AgentLimits limits) => new(
-        limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211), new LabUse(time), new TextSessions(), time, NullLogger.Instance, CancellationToken.None);
+        limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211), new ListenBridges(limits, new LabUse(time), time), new LabUse(time), new TextSessions(), time, NullLogger.Instance, CancellationToken.None);
 
     private (TextSession Session, PipeClient Client) Open(TextServices? services = null)
     {

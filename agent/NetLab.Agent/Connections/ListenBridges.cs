@@ -1,0 +1,248 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using NetLab.Agent.Internet;
+
+namespace NetLab.Agent.Connections;
+
+/// <summary>
+/// <c>netlab-agent listen</c>: the tutorial's <c>nc -l 11211</c> on a lab host whose port 11211 the agent
+/// holds. A terminal on the host itself (a loopback connection that sent <c>/listen ADDR</c>) waits here for
+/// the next plain connection from ADDR (the ssh client's own address: <c>nc HOST 11211</c> on the laptop);
+/// that one connection is bridged, byte for byte both ways, to the terminal, as ncat -l would serve it. Any
+/// other address, and any connection from ADDR that is HTTP, TLS or starts with a lab command, is served by
+/// the agent as usual: a scanner never reaches the terminal.
+/// </summary>
+/// <remarks>
+/// Like ncat: the remote side's EOF ends the bridge (after everything it sent is delivered); the terminal's
+/// EOF (Ctrl-D) half-closes towards the remote side, which may still send. Bytes to the remote side go through
+/// its metered transport, so they count against its egress budget like everything else the agent sends.
+/// </remarks>
+internal sealed class ListenBridges(AgentLimits limits, LabUse use, TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPAddress, ListenWait> _waiting = [];
+
+    /// <summary>Registers a terminal waiting for <paramref name="wait"/>'s address; null when it waits, else the refusal.</summary>
+    public string? Wait(ListenWait wait)
+    {
+        lock (_gate)
+        {
+            if (_waiting.TryGetValue(wait.From, out var other) && !other.Remote.Task.IsCompleted)
+            {
+                return $"ERROR another netlab-agent listen (from {other.Host}) is already waiting for {wait.From}";
+            }
+
+            _waiting[wait.From] = wait;
+            return null;
+        }
+    }
+
+    /// <summary>How many terminals wait (for /health and the tests).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands a remote connection to the terminal waiting for its address, if one waits and the connection is a
+    /// plain one (the sniffer's Text, not starting with a lab command); returns when the bridge is over. False:
+    /// nobody waits for it, serve it as usual.
+    /// </summary>
+    public async Task<bool> TryBridgeAsync(ConnectionContext remote, IPEndPoint peer)
+    {
+        ListenWait? wait;
+        lock (_gate)
+        {
+            if (_waiting.Count == 0 || !_waiting.Remove(Normal(peer.Address), out wait))
+            {
+                return false;
+            }
+        }
+
+        if (!wait.Remote.TrySetResult((remote, peer)))
+        {
+            return false; // the terminal left just now
+        }
+
+        await wait.Finished.Task;
+        return true;
+    }
+
+    /// <summary>
+    /// The terminal's side: waits for the remote connection (or for the terminal to leave, or the agent to stop),
+    /// then runs the bridge. <paramref name="host"/> is the terminal's connection, after its session said OK.
+    /// </summary>
+    public async Task HoldAsync(ConnectionContext host, ListenWait wait, CancellationToken stopping)
+    {
+        var input = host.Transport.Input;
+        var output = host.Transport.Output;
+        var arrived = wait.Remote.Task.ContinueWith(_ => input.CancelPendingRead(), TaskScheduler.Default);
+        try
+        {
+            while (!wait.Remote.Task.IsCompleted)
+            {
+                var read = await input.ReadAsync(stopping);
+                if (read.IsCanceled && wait.Remote.Task.IsCompleted)
+                {
+                    input.AdvanceTo(read.Buffer.Start);
+                    break;
+                }
+
+                // netlab-agent listen sends nothing before the connection: anything else on the terminal's side,
+                // or its leaving, ends the wait.
+                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                if (read.IsCompleted || read.Buffer.Length > limits.MaxLineBytes)
+                {
+                    return;
+                }
+            }
+
+            var (remote, peer) = await wait.Remote.Task;
+            await arrived; // its cancellation may still end one read early: the copies read on
+            await output.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"OK connection from {peer}\r\n"), stopping);
+            await Progress.FlushAsync(output, limits.StallTimeout, time, stopping);
+            await BridgeAsync(host, remote, peer.Address, stopping);
+        }
+        catch (Exception e) when (ClientLog.IsClientCaused(e) || e is OperationCanceledException)
+        {
+            // Either side left, stalled, or the agent is stopping: the bridge is over.
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_waiting.TryGetValue(wait.From, out var current) && ReferenceEquals(current, wait))
+                {
+                    _waiting.Remove(wait.From);
+                }
+            }
+
+            wait.Remote.TrySetCanceled();
+            wait.Finished.TrySetResult();
+        }
+    }
+
+    private async Task BridgeAsync(ConnectionContext host, ConnectionContext remote, IPAddress address, CancellationToken stopping)
+    {
+        using var idle = new CancellationTokenSource(limits.IdleTimeout, time);
+        using var over = CancellationTokenSource.CreateLinkedTokenSource(stopping, idle.Token, remote.Features.Get<LabConnection>()?.Shed ?? CancellationToken.None);
+        var lastUse = time.GetTimestamp();
+        void Progressed()
+        {
+            idle.CancelAfter(limits.IdleTimeout);
+            if (time.GetElapsedTime(lastUse) > TimeSpan.FromSeconds(5))
+            {
+                lastUse = time.GetTimestamp();
+                use.Record(address); // two people typing to each other is lab use
+            }
+        }
+
+        use.Record(address);
+        var fromRemote = CopyAsync(remote.Transport.Input, host.Transport.Output, Progressed, over.Token);
+        var toRemote = SendAsync(host.Transport.Input, remote, Progressed, over.Token);
+        try
+        {
+            // The terminal's EOF half-closes towards the remote side, which may still answer (ncat's default);
+            // the remote side's EOF (or an error either way) ends it, as ncat -l ends.
+            var first = await Task.WhenAny(fromRemote, toRemote);
+            await (first == toRemote && toRemote.IsCompletedSuccessfully ? fromRemote : first);
+        }
+        finally
+        {
+            await over.CancelAsync();
+            await Task.WhenAll(fromRemote, toRemote).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task CopyAsync(PipeReader from, PipeWriter to, Action progressed, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await from.ReadAsync(cancellationToken);
+            foreach (var segment in read.Buffer)
+            {
+                to.Write(segment.Span);
+            }
+
+            from.AdvanceTo(read.Buffer.End);
+            if (!read.Buffer.IsEmpty)
+            {
+                progressed();
+                await Progress.FlushAsync(to, limits.StallTimeout, time, cancellationToken);
+            }
+
+            if (read.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The terminal's bytes to the remote side, straight to its socket (so that, at the terminal's EOF, the FIN
+    /// follows the last byte: Kestrel's output pipe only closes a socket whole), each charged to its egress account.
+    /// </summary>
+    private async Task SendAsync(PipeReader from, ConnectionContext remote, Action progressed, CancellationToken cancellationToken)
+    {
+        var socket = remote.Features.Get<IConnectionSocketFeature>()?.Socket;
+        if (socket is null)
+        {
+            await CopyAsync(from, remote.Transport.Output, progressed, cancellationToken);
+            return;
+        }
+
+        var account = remote.Features.Get<LabConnection>();
+        while (true)
+        {
+            var read = await from.ReadAsync(cancellationToken);
+            foreach (var segment in read.Buffer)
+            {
+                account?.Egress?.Charge(segment.Length);
+                account?.Touch();
+                if (account?.Egress is { Overdrawn: true })
+                {
+                    throw new ConnectionAbortedException($"the egress budget of {account.Address} is spent");
+                }
+
+                using var stall = new CancellationTokenSource(limits.StallTimeout, time);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
+                await socket.SendAsync(segment, SocketFlags.None, either.Token);
+            }
+
+            from.AdvanceTo(read.Buffer.End);
+            if (!read.Buffer.IsEmpty)
+            {
+                progressed();
+            }
+
+            if (read.IsCompleted)
+            {
+                socket.Shutdown(SocketShutdown.Send);
+                return;
+            }
+        }
+    }
+
+    /// <summary>An address as the agent's peers carry it (a dual-stack listener sees ::ffff:a.b.c.d).</summary>
+    public static IPAddress Normal(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+}
+
+/// <summary>A terminal on the host (<paramref name="Host"/>) waiting for the next plain connection from <paramref name="From"/>.</summary>
+internal sealed record ListenWait(IPAddress From, IPEndPoint Host)
+{
+    /// <summary>The remote connection, when it arrives.</summary>
+    public TaskCompletionSource<(ConnectionContext Connection, IPEndPoint Peer)> Remote { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Set when the bridge (or the wait) is over: the remote connection's middleware returns then.</summary>
+    public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
