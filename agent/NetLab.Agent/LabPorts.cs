@@ -23,10 +23,3 @@ public static class LabPorts
         new(Agent, "udp", "netlab-agent: UDP echo"),
     ];
 }
-
-/// <summary>The tag on every cloud resource of the lab: set by the stack, looked up by <c>netlab status</c> and <c>down</c>.</summary>
-public static class LabTag
-{
-    public const string Key = "netlab:lab";
-    public const string Value = "NetLabCloud";
-}

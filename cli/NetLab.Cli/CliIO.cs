@@ -5,8 +5,9 @@ namespace NetLab.Cli;
 /// <summary>Where a command writes: injected, so tests capture it. Colour and live progress only on a terminal.</summary>
 public sealed class CliIO
 {
-    public CliIO(TextWriter output, TextWriter error, bool isTerminal, Func<Stream>? stdin = null, Func<Stream>? stdout = null)
+    public CliIO(TextWriter output, TextWriter error, bool isTerminal, Func<Stream>? stdin = null, Func<Stream>? stdout = null, Func<string, string?>? environment = null)
     {
+        Environment = environment ?? global::System.Environment.GetEnvironmentVariable;
         OpenStdin = stdin ?? (() => Stream.Null);
         OpenStdout = stdout ?? (() => Stream.Null);
         Out = output;
@@ -34,6 +35,9 @@ public sealed class CliIO
     public Func<Stream> OpenStdout { get; }
 
     public TextWriter Error { get; }
+
+    /// <summary>The environment variables a command reads (NETLAB_CDK, NETLAB_CHECKIP_URL): injected, so tests in parallel never share them.</summary>
+    public Func<string, string?> Environment { get; }
 
     public bool IsTerminal { get; }
 

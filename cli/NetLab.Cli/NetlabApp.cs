@@ -19,6 +19,8 @@ public static class NetlabApp
             HttpCommand.Create(io),
             TlsCommand.Create(io),
             PortsCommand.Create(io),
+            UpCommand.Create(io),
+            StartCommand.Create(io),
             StatusCommand.Create(io),
             DownCommand.Create(io),
             Wan.WanHostCommand.Create(io),
@@ -38,7 +40,8 @@ public static class NetlabApp
           netlab connect 203.0.113.7          the same against your cloud lab host
           netlab nc 203.0.113.7 11211         a netcat for machines without one
           netlab info                         your addresses, gateway and DNS servers
-          netlab status                       your lab hosts in AWS and what they cost so far
+          netlab up                           create your lab host in AWS, open to your address only
+          netlab status                       your lab hosts in AWS, what they cost so far, the time left
         """;
 
     public static async Task<int> RunAsync(string[] args, CliIO io, CancellationToken ct = default)

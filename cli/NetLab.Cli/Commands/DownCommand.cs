@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using Amazon.Runtime;
 using NetLab.Cli.Cloud;
@@ -10,9 +9,6 @@ namespace NetLab.Cli.Commands;
 /// <summary><c>netlab down</c>: cdk destroy, then proof that no lab host is left.</summary>
 internal static class DownCommand
 {
-    /// <summary>The CDK CLI to run (the repository's pinned one); NETLAB_CDK overrides it.</summary>
-    private static string CdkCommand => Environment.GetEnvironmentVariable("NETLAB_CDK") is { Length: > 0 } cdk ? cdk : "npx cdk";
-
     public static Command Create(CliIO io)
     {
         var cloud = new CloudOptions();
@@ -33,7 +29,7 @@ internal static class DownCommand
         command.SetAction(async (r, ct) =>
         {
             var isJson = r.GetValue(json);
-            var repository = FindRepository(Directory.GetCurrentDirectory());
+            var repository = Cdk.FindRepository(Directory.GetCurrentDirectory());
             if (repository is null)
             {
                 return Fail.Write(io, isJson, "run netlab down from the NetLabCloud repository (it runs npx cdk destroy there, next to cdk.json)", ExitCodes.UsageOrConnection);
@@ -58,7 +54,8 @@ internal static class DownCommand
                 }
             }
 
-            var destroyed = await DestroyAsync(io, repository, regions[0], isJson, ct);
+            var (code, _) = await new Cdk(io, repository).RunAsync(["destroy", "--force"], regions[0], quiet: isJson, ct);
+            var destroyed = code == 0;
             List<LabInstance> left;
             try
             {
@@ -96,45 +93,5 @@ internal static class DownCommand
             return remaining.Count == 0 && destroyed ? ExitCodes.Success : ExitCodes.CheckFailed;
         });
         return command;
-    }
-
-    private static async Task<bool> DestroyAsync(CliIO io, string repository, string region, bool json, CancellationToken ct)
-    {
-        var parts = CdkCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var info = new ProcessStartInfo(parts[0]) { WorkingDirectory = repository, RedirectStandardOutput = json, RedirectStandardError = json };
-        foreach (var arg in parts.Skip(1).Concat(["destroy", "--force"]))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["AWS_REGION"] = region;
-        info.Environment["CDK_DEFAULT_REGION"] = region;
-        if (!json)
-        {
-            io.Console.WriteLine($"$ {CdkCommand} destroy --force");
-        }
-
-        using var process = Process.Start(info)!;
-        if (json)
-        {
-            _ = process.StandardOutput.ReadToEndAsync(ct);
-            _ = process.StandardError.ReadToEndAsync(ct);
-        }
-
-        await process.WaitForExitAsync(ct);
-        return process.ExitCode == 0;
-    }
-
-    private static string? FindRepository(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "cdk.json")) && File.Exists(Path.Combine(dir.FullName, "NetLabCloud.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
     }
 }

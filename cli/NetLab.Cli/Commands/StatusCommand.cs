@@ -16,8 +16,9 @@ internal static class StatusCommand
         var allRegions = new Option<bool>("--all-regions") { Description = "Look in every region (a forgotten lab host can be anywhere)" };
         var json = CommonOptions.Json();
         var command = new Command("status", """
-            List every NetLabCloud lab host (EC2 instances tagged netlab:lab=NetLabCloud): its state, type, launch
-            time, uptime and the compute cost since it was launched, from an embedded on-demand price table.
+            List every NetLabCloud lab host (EC2 instances tagged netlab:lab=NetLabCloud): its state, type, last
+            start, uptime, the compute cost since then (an embedded on-demand price table), and the cost ceiling:
+            when AWS stops it (maxHours after each start, whatever the host does) and the time left.
 
             Examples:
               netlab status
@@ -73,6 +74,9 @@ internal static class StatusCommand
                     publicIp = i.PublicIp,
                     pricePerHour = PriceTable.HourlyPrice(i.Type),
                     costSoFar = costs[n],
+                    maxHours = i.MaxHours,
+                    ceilingAt = i.CeilingAt,
+                    hoursLeft = i.CeilingAt is { } at ? Math.Round(Math.Max(0, (at - now).TotalHours), 2) : (double?)null,
                 }),
                 totalCostSoFar = total,
                 currency = "USD",
@@ -86,19 +90,29 @@ internal static class StatusCommand
             return;
         }
 
-        var table = new Table().AddColumns("region", "instance", "state", "type", "launched (UTC)", "uptime", "public IP", "$/hour", "cost so far");
+        var table = new Table().AddColumns("region", "instance", "state", "type", "started (UTC)", "uptime", "public IP", "$/hour", "cost so far", "AWS stops it");
         for (var n = 0; n < instances.Count; n++)
         {
             var i = instances[n];
             table.AddRow(i.Region, i.Id, i.State, i.Type, i.LaunchTime?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
                 Uptime(i, now) is { } up ? $"{(int)up.TotalHours}h{up.Minutes:00}m" : "-", i.PublicIp ?? "-",
-                PriceTable.HourlyPrice(i.Type) is { } p ? $"${p:0.0000}" : "?", costs[n] is { } c ? $"${c:0.00}" : "? (type not in the price table)");
+                PriceTable.HourlyPrice(i.Type) is { } p ? $"${p:0.0000}" : "?", costs[n] is { } c ? $"${c:0.00}" : "? (type not in the price table)",
+                Ceiling(i, now));
         }
 
         io.Console.Write(table);
         var running = instances.Count(i => i.State == "running");
         io.Console.WriteLine($"{instances.Count} lab host(s), {running} running; compute so far ${total:0.00}. Stop paying: netlab down");
     }
+
+    /// <summary>When the cost ceiling stops a running host, and the time left; what a stopped one would get.</summary>
+    private static string Ceiling(LabInstance i, DateTime now) =>
+        i.CeilingAt is { } at ? $"{at.ToString("HH:mm", CultureInfo.InvariantCulture)} ({Left(at - now)} left)"
+        : i.MaxHours is > 0 ? $"{i.MaxHours} h after a start"
+        : i.MaxHours == 0 ? "never (maxHours=0)"
+        : "-";
+
+    private static string Left(TimeSpan left) => left <= TimeSpan.Zero ? "due now" : $"{(int)left.TotalHours}h{left.Minutes:00}m";
 
     private static TimeSpan? Uptime(LabInstance i, DateTime now) =>
         i.State == "running" && i.LaunchTime is { } launched ? now - launched : null;

@@ -56,7 +56,7 @@ public sealed class LabHost : Construct
     }
 
     /// <summary>The tag that tells <c>netlab status</c> the host's cost ceiling (hours after each start; 0: none).</summary>
-    public const string MaxHoursTag = "netlab:max-hours";
+    public const string MaxHoursTag = LabTag.MaxHoursKey;
 
     public KeyPair KeyPair { get; }
 

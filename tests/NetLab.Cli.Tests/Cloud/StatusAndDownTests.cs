@@ -8,14 +8,8 @@ public class StatusAndDownTests : IAsyncLifetime
 {
     private FakeEc2 _ec2 = null!;
 
-    public StatusAndDownTests()
-    {
-        // The SDK's credential chain stops at the environment: never IMDS, never a real account.
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIATESTNETLAB");
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "test-secret");
-        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
-        Environment.SetEnvironmentVariable("NETLAB_CDK", "true"); // cdk destroy stands in as a no-op
-    }
+    // cdk destroy stands in as a no-op.
+    private static readonly Dictionary<string, string> NoOpCdk = new() { ["NETLAB_CDK"] = "true" };
 
     public async Task InitializeAsync() => _ec2 = await FakeEc2.StartAsync();
 
@@ -80,7 +74,7 @@ public class StatusAndDownTests : IAsyncLifetime
     [Fact]
     public async Task Down_verifies_nothing_is_left()
     {
-        var run = await Netlab.RunAsync("down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        var run = await Netlab.RunAsync(NoOpCdk, "down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
         run.AssertExit(0);
         Assert.Contains("Nothing left: no lab host in us-east-1.", run.Out);
     }
@@ -90,19 +84,19 @@ public class StatusAndDownTests : IAsyncLifetime
     {
         _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0one", "running", "t3.micro", DateTime.UtcNow.AddHours(-1)));
         _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0two", "running", "t3.micro", DateTime.UtcNow.AddHours(-1)));
-        var run = await Netlab.RunAsync("down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        var run = await Netlab.RunAsync(NoOpCdk, "down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
         run.AssertExit(1);
         Assert.Contains("NOT clean: 2 lab host(s) still there (2 running): i-0one (running), i-0two (running)", run.Out);
         Assert.Contains("aws ec2 terminate-instances --instance-ids i-0one i-0two", run.Out);
 
-        var json = await Netlab.RunAsync("down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--json");
+        var json = await Netlab.RunAsync(NoOpCdk, "down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--json");
         Assert.Equal("2 still there", json.Json.GetProperty("verdict").GetString());
     }
 
     [Fact]
     public async Task Down_without_yes_asks_and_an_empty_answer_destroys_nothing()
     {
-        var run = await Netlab.RunAsync("down", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        var run = await Netlab.RunAsync(NoOpCdk, "down", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
         run.AssertExit(0);
         Assert.Contains("Destroy the NetLabCloud stack in us-east-1", run.Out);
         Assert.Contains("Nothing destroyed.", run.Out);

@@ -18,6 +18,8 @@ public class HelpSnapshotTests
     [InlineData("http")]
     [InlineData("tls")]
     [InlineData("ports")]
+    [InlineData("up")]
+    [InlineData("start")]
     [InlineData("status")]
     [InlineData("down")]
     public async Task Help_matches_its_snapshot_and_teaches_with_examples(string command)

@@ -9,8 +9,31 @@ using Microsoft.Extensions.Logging;
 
 namespace NetLab.Cli.Tests.Support;
 
-/// <summary>An instance the fake reports.</summary>
-public sealed record FakeInstance(string Region, string Id, string State, string Type, DateTime LaunchTime, string? PublicIp = null);
+/// <summary>An instance the fake reports; StartInstances moves it along as EC2 does (pending, then running with a new address).</summary>
+public sealed class FakeInstance(string region, string id, string state, string type, DateTime launchTime, string? publicIp = null, int? maxHours = null)
+{
+    public string Region { get; } = region;
+
+    public string Id { get; } = id;
+
+    public string State { get; set; } = state;
+
+    public string Type { get; } = type;
+
+    /// <summary>EC2 sets it again at every start.</summary>
+    public DateTime LaunchTime { get; set; } = launchTime;
+
+    public string? PublicIp { get; set; } = publicIp;
+
+    /// <summary>The stack's netlab:max-hours tag; null: no such tag.</summary>
+    public int? MaxHours { get; } = maxHours;
+
+    /// <summary>The public address it gets when started (a stop and start gives a new one).</summary>
+    public string? AddressAfterStart { get; init; }
+
+    /// <summary>How many DescribeInstances calls see it pending after StartInstances.</summary>
+    public int PendingDescribes { get; set; } = 2;
+}
 
 /// <summary>
 /// A local stand-in for the EC2 query API on 127.0.0.1: answers DescribeInstances and DescribeRegions with
@@ -55,30 +78,70 @@ public sealed partial class FakeEc2 : IAsyncDisposable
         http.Response.ContentType = "text/xml;charset=UTF-8";
         var body = form.GetValueOrDefault("Action") switch
         {
-            "DescribeInstances" => DescribeInstances(region),
+            "DescribeInstances" => DescribeInstances(region, form.GetValueOrDefault("InstanceId.1")),
+            "StartInstances" => StartInstances(region, form.GetValueOrDefault("InstanceId.1")),
             "DescribeRegions" => $"<DescribeRegionsResponse xmlns=\"{Ns}\"><requestId>r-1</requestId><regionInfo>" +
                 string.Concat(Regions.Select(r => $"<item><regionName>{r}</regionName><regionEndpoint>ec2.{r}.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>")) +
                 "</regionInfo></DescribeRegionsResponse>",
-            var other => null,
+            _ => null,
         };
-        if (body is null)
+        if (body is null or { Length: 0 })
         {
             http.Response.StatusCode = (int)HttpStatusCode.BadRequest;
-            body = $"<Response><Errors><Error><Code>InvalidAction</Code><Message>the fake does not do {SecurityElement.Escape(form.GetValueOrDefault("Action"))}</Message></Error></Errors><RequestID>x</RequestID></Response>";
+            body = body is null
+                ? Error("InvalidAction", $"the fake does not do {form.GetValueOrDefault("Action")}")
+                : Error("IncorrectInstanceState", $"The instance '{form.GetValueOrDefault("InstanceId.1")}' is not in a state from which it can be started.");
         }
 
         await http.Response.WriteAsync(body);
     }
 
-    private string DescribeInstances(string region)
+    private static string Error(string code, string message) =>
+        $"<Response><Errors><Error><Code>{code}</Code><Message>{SecurityElement.Escape(message)}</Message></Error></Errors><RequestID>x</RequestID></Response>";
+
+    private static int Code(string state) => state switch { "pending" => 0, "running" => 16, "shutting-down" => 32, "stopping" => 64, _ => 80 };
+
+    /// <summary>Empty when the instance cannot be started (the handler turns that into IncorrectInstanceState).</summary>
+    private string? StartInstances(string region, string? id)
     {
-        var items = Instances.Where(i => i.Region == region).Select(i => $"""
+        lock (Instances)
+        {
+            var instance = Instances.FirstOrDefault(i => i.Region == region && i.Id == id);
+            if (instance is null || instance.State != "stopped")
+            {
+                return "";
+            }
+
+            instance.State = "pending";
+            instance.PublicIp = null;
+            return $"<StartInstancesResponse xmlns=\"{Ns}\"><requestId>r-1</requestId><instancesSet><item><instanceId>{id}</instanceId>" +
+                "<currentState><code>0</code><name>pending</name></currentState><previousState><code>80</code><name>stopped</name></previousState>" +
+                "</item></instancesSet></StartInstancesResponse>";
+        }
+    }
+
+    private string DescribeInstances(string region, string? id)
+    {
+        lock (Instances)
+        {
+            foreach (var pending in Instances.Where(i => i.State == "pending" && (id is null || i.Id == id)))
+            {
+                if (--pending.PendingDescribes < 0)
+                {
+                    pending.State = "running";
+                    pending.LaunchTime = DateTime.UtcNow;
+                    pending.PublicIp = pending.AddressAfterStart;
+                }
+            }
+        }
+
+        var items = Instances.Where(i => i.Region == region && (id is null || i.Id == id)).Select(i => $"""
             <item><reservationId>r-{i.Id}</reservationId><ownerId>123456789012</ownerId><instancesSet><item>
               <instanceId>{i.Id}</instanceId><imageId>ami-1</imageId>
-              <instanceState><code>{(i.State == "running" ? 16 : 80)}</code><name>{i.State}</name></instanceState>
+              <instanceState><code>{Code(i.State)}</code><name>{i.State}</name></instanceState>
               <instanceType>{i.Type}</instanceType><launchTime>{i.LaunchTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}</launchTime>
               {(i.PublicIp is null ? "" : $"<ipAddress>{i.PublicIp}</ipAddress>")}
-              <tagSet><item><key>netlab:lab</key><value>NetLabCloud</value></item></tagSet>
+              <tagSet><item><key>netlab:lab</key><value>NetLabCloud</value></item>{(i.MaxHours is { } h ? $"<item><key>netlab:max-hours</key><value>{h}</value></item>" : "")}</tagSet>
             </item></instancesSet></item>
             """);
         return $"<DescribeInstancesResponse xmlns=\"{Ns}\"><requestId>r-1</requestId><reservationSet>{string.Concat(items)}</reservationSet></DescribeInstancesResponse>";

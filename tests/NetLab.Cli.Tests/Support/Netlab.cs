@@ -16,11 +16,15 @@ public sealed record NetlabRun(int ExitCode, string Out, string Error)
 /// <summary>Runs netlab in-process (output captured through injected writers) or as a real process.</summary>
 public static class Netlab
 {
-    public static async Task<NetlabRun> RunAsync(params string[] args)
+    public static Task<NetlabRun> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>In-process, with <paramref name="environment"/> over the process's own (for this run alone: tests run in parallel).</summary>
+    public static async Task<NetlabRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await NetlabApp.RunAsync(args, new CliIO(output, error, isTerminal: false));
+        var io = new CliIO(output, error, isTerminal: false, environment: name => environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name));
+        var code = await NetlabApp.RunAsync(args, io);
         return new NetlabRun(code, output.ToString(), error.ToString());
     }
 
