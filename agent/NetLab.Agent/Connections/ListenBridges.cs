@@ -17,9 +17,9 @@ namespace NetLab.Agent.Connections;
 /// the agent as usual: a scanner never reaches the terminal.
 /// </summary>
 /// <remarks>
-/// Like ncat: the remote side's EOF ends the bridge (after everything it sent is delivered); the terminal's
-/// EOF (Ctrl-D) half-closes towards the remote side, which may still send. Bytes to the remote side go through
-/// its metered transport, so they count against its egress budget like everything else the agent sends.
+/// Each side's EOF (Ctrl-D, or <c>nc -N</c> at the end of its input) half-closes towards the other, which may
+/// still send, as socat and ncat do; the bridge is over when both have ended, at an error, or after the idle
+/// timeout. Bytes to the remote side are charged to its egress budget like everything else the agent sends.
 /// </remarks>
 internal sealed class ListenBridges(AgentLimits limits, LabUse use, TimeProvider time)
 {
@@ -109,8 +109,7 @@ internal sealed class ListenBridges(AgentLimits limits, LabUse use, TimeProvider
 
             var (remote, peer) = await wait.Remote.Task;
             await arrived; // its cancellation may still end one read early: the copies read on
-            await output.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"OK connection from {peer}\r\n"), stopping);
-            await Progress.FlushAsync(output, limits.StallTimeout, time, stopping);
+            await SendAsync(host, System.Text.Encoding.ASCII.GetBytes($"OK connection from {peer}\r\n"), stopping);
             await BridgeAsync(host, remote, peer.Address, stopping);
         }
         catch (Exception e) when (ClientLog.IsClientCaused(e) || e is OperationCanceledException)
@@ -148,14 +147,15 @@ internal sealed class ListenBridges(AgentLimits limits, LabUse use, TimeProvider
         }
 
         use.Record(address);
-        var fromRemote = CopyAsync(remote.Transport.Input, host.Transport.Output, Progressed, over.Token);
-        var toRemote = SendAsync(host.Transport.Input, remote, Progressed, over.Token);
+        var fromRemote = PumpAsync(remote.Transport.Input, host, Progressed, over.Token);
+        var toRemote = PumpAsync(host.Transport.Input, remote, Progressed, over.Token);
         try
         {
-            // The terminal's EOF half-closes towards the remote side, which may still answer (ncat's default);
-            // the remote side's EOF (or an error either way) ends it, as ncat -l ends.
+            // Each side's EOF half-closes towards the other, which may still send (as socat and ncat do): the
+            // bridge is over when both sides have ended, or at an error either way, or after the idle timeout.
             var first = await Task.WhenAny(fromRemote, toRemote);
-            await (first == toRemote && toRemote.IsCompletedSuccessfully ? fromRemote : first);
+            await first;
+            await (first == fromRemote ? toRemote : fromRemote);
         }
         finally
         {
@@ -164,72 +164,69 @@ internal sealed class ListenBridges(AgentLimits limits, LabUse use, TimeProvider
         }
     }
 
-    private async Task CopyAsync(PipeReader from, PipeWriter to, Action progressed, CancellationToken cancellationToken)
+    /// <summary>
+    /// One direction: what <paramref name="from"/> sends, to <paramref name="to"/>'s socket, then (at its EOF) a FIN
+    /// after the last byte. Straight to the socket, because Kestrel's output pipe can only close a socket whole; bytes
+    /// to the remote side are charged to its egress account all the same.
+    /// </summary>
+    private async Task PumpAsync(PipeReader from, ConnectionContext to, Action progressed, CancellationToken cancellationToken)
     {
         while (true)
         {
             var read = await from.ReadAsync(cancellationToken);
             foreach (var segment in read.Buffer)
             {
-                to.Write(segment.Span);
+                await SendAsync(to, segment, cancellationToken);
             }
 
             from.AdvanceTo(read.Buffer.End);
             if (!read.Buffer.IsEmpty)
             {
                 progressed();
-                await Progress.FlushAsync(to, limits.StallTimeout, time, cancellationToken);
             }
 
             if (read.IsCompleted)
             {
+                if (to.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+                {
+                    socket.Shutdown(SocketShutdown.Send);
+                }
+                else
+                {
+                    await to.Transport.Output.CompleteAsync();
+                }
+
                 return;
             }
         }
     }
 
-    /// <summary>
-    /// The terminal's bytes to the remote side, straight to its socket (so that, at the terminal's EOF, the FIN
-    /// follows the last byte: Kestrel's output pipe only closes a socket whole), each charged to its egress account.
-    /// </summary>
-    private async Task SendAsync(PipeReader from, ConnectionContext remote, Action progressed, CancellationToken cancellationToken)
+    private async Task SendAsync(ConnectionContext to, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        var socket = remote.Features.Get<IConnectionSocketFeature>()?.Socket;
-        if (socket is null)
+        var account = to.Features.Get<LabConnection>();
+        account?.Egress?.Charge(bytes.Length);
+        account?.Touch();
+        if (account?.Egress is { Overdrawn: true })
         {
-            await CopyAsync(from, remote.Transport.Output, progressed, cancellationToken);
+            throw new ConnectionAbortedException($"the egress budget of {account.Address} is spent");
+        }
+
+        if (to.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)
+        {
+            await to.Transport.Output.WriteAsync(bytes, cancellationToken);
+            await Progress.FlushAsync(to.Transport.Output, limits.StallTimeout, time, cancellationToken);
             return;
         }
 
-        var account = remote.Features.Get<LabConnection>();
-        while (true)
+        using var stall = new CancellationTokenSource(limits.StallTimeout, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
+        try
         {
-            var read = await from.ReadAsync(cancellationToken);
-            foreach (var segment in read.Buffer)
-            {
-                account?.Egress?.Charge(segment.Length);
-                account?.Touch();
-                if (account?.Egress is { Overdrawn: true })
-                {
-                    throw new ConnectionAbortedException($"the egress budget of {account.Address} is spent");
-                }
-
-                using var stall = new CancellationTokenSource(limits.StallTimeout, time);
-                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
-                await socket.SendAsync(segment, SocketFlags.None, either.Token);
-            }
-
-            from.AdvanceTo(read.Buffer.End);
-            if (!read.Buffer.IsEmpty)
-            {
-                progressed();
-            }
-
-            if (read.IsCompleted)
-            {
-                socket.Shutdown(SocketShutdown.Send);
-                return;
-            }
+            await socket.SendAsync(bytes, SocketFlags.None, either.Token);
+        }
+        catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StalledException($"the other side read nothing for {limits.StallTimeout.TotalSeconds:0} s");
         }
     }
 

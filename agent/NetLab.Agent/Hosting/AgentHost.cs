@@ -117,7 +117,7 @@ public sealed class AgentHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.Host.UseSystemd();
+        builder.UseSystemdWhenThere();
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // What clients make Kestrel see (resets, bad requests, failed handshakes) is the agent's to log, once,
         // in one line (Internet/ClientLog.cs); Kestrel's own lines for it carry stack traces.

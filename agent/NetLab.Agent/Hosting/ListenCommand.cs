@@ -9,7 +9,8 @@ namespace NetLab.Agent.Hosting;
 /// <c>netlab-agent listen</c>: the tutorial's last step, <c>nc -l 11211</c> on the lab host, while the agent keeps
 /// port 11211. It asks the local agent (over loopback) to hand it the next plain connection from one address,
 /// by default the ssh client's own ($SSH_CLIENT), and then is that connection's other end, as ncat -l is: what
-/// arrives goes to stdout, what is typed goes back, Ctrl-D half-closes, the other side's EOF ends it (exit 0).
+/// arrives goes to stdout, what is typed goes back, Ctrl-D half-closes, the other side's EOF ends it (exit 0, after
+/// half a second for what is already typed, as socat's closing phase).
 /// Connections from anyone else (the internet's scanners, a classmate) are the agent's, served as usual.
 /// </summary>
 public static class ListenCommand
@@ -107,7 +108,7 @@ public static class ListenCommand
                 await stdout.FlushAsync(ct);
             }
         }, ct);
-        _ = Task.Run(async () =>
+        var fromTerminal = Task.Run(async () =>
         {
             var buffer = new byte[16 * 1024];
             try
@@ -128,13 +129,16 @@ public static class ListenCommand
 
         try
         {
-            await toTerminal; // the other side's EOF ends it, as with ncat -l
-            return 0;
+            await toTerminal; // the other side's EOF ends it, as ncat -l ends
         }
         catch (SocketException)
         {
             return 0; // a reset: the other side is gone, as nc -l would end
         }
+
+        // What is already typed (or piped) still goes out, as socat's half-second closing phase lets it.
+        await Task.WhenAny(fromTerminal, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+        return 0;
     }
 
     /// <summary>One CRLF line from the agent, read a byte at a time so that nothing after it is taken; null at EOF or timeout.</summary>

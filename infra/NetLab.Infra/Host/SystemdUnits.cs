@@ -109,8 +109,8 @@ public static class SystemdUnits
 
     /// <summary>
     /// What both services run inside: no way to gain privileges, a read-only system, no devices, kernel knobs or
-    /// other users' processes, only the system calls a service needs (no @privileged, @resources, @mount,
-    /// @reboot, ...), only the network families it uses.
+    /// other users' processes, only the system calls a service needs (no @privileged, @mount, @reboot, ...; of
+    /// @resources only the CPU affinity .NET sets), only the network families it uses.
     /// </summary>
     private static string Sandbox(string addressFamilies) => $"""
         NoNewPrivileges=yes
@@ -137,6 +137,8 @@ public static class SystemdUnits
         SystemCallArchitectures=native
         SystemCallFilter=@system-service
         SystemCallFilter=~@privileged @resources
+        # .NET's runtime sets its threads' CPU affinity at start and will not start without it (the boot rehearsal found it).
+        SystemCallFilter=sched_setaffinity
         SystemCallErrorNumber=EPERM
         """;
 }
