@@ -26,6 +26,8 @@ public class UsageErrorTests
         { ["lab", "--only", ""], "--only: no exercise named; give one or more" },
         { ["lab", "--only", "tpc"], "--only: unknown exercise 'tpc'; the exercises are tcp, chatter" },
         { ["lab", "--wan", "forty"], "'forty' is not a one-way delay" },
+        { ["nc", "-w", "two", "127.0.0.1", "1"], "-w: 'two' is not a time; give seconds greater than 0, e.g. -w 2, -w 0.5 or -w 500ms" },
+        { ["nc", "-i", "-1", "127.0.0.1", "1"], "-i: '-1' is not a time; give seconds (0 or more)" },
         { ["nc", "127.0.0.1"], "connect needs HOST and PORT" },
         { ["http", "ftp://example.invalid/"], "is not an http:// or https:// URL" },
         { ["tls", "a:b:c"], "'a:b:c' is not host:port" },
