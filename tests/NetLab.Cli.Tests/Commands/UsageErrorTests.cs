@@ -25,6 +25,7 @@ public class UsageErrorTests
         { ["lab", "--report", Path.GetTempPath().TrimEnd('/')], "is a folder; give a file in it, e.g. --report" },
         { ["lab", "--only", ""], "--only: no exercise named; give one or more" },
         { ["lab", "--only", "tpc"], "--only: unknown exercise 'tpc'; the exercises are tcp, chatter" },
+        { ["lab", "--serve", "abc"], "--serve: 'abc' is not a port" },
         { ["lab", "--wan", "forty"], "'forty' is not a one-way delay" },
         { ["nc", "-w", "two", "127.0.0.1", "1"], "-w: 'two' is not a time; give seconds greater than 0, e.g. -w 2, -w 0.5 or -w 500ms" },
         { ["nc", "-i", "-1", "127.0.0.1", "1"], "-i: '-1' is not a time; give seconds (0 or more)" },
