@@ -46,9 +46,21 @@ public static class NetlabApp
     /// --json a netlab.error/1 document), and what a command did not expect is one line too (NETLAB_DEBUG=1 adds
     /// where it came from).
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, CliIO io, CancellationToken ct = default)
+    public static Task<int> RunAsync(string[] args, CliIO io, CancellationToken ct = default) => RunAsync(Build(io), args, io, ct);
+
+    /// <summary>Runs <paramref name="root"/> by netlab's rules (for tests: a tree with a command of their own).</summary>
+    internal static async Task<int> RunAsync(Command root, string[] args, CliIO io, CancellationToken ct = default)
     {
-        var parsed = Build(io).Parse(args.Length == 0 ? ["--help"] : args);
+        ParseResult parsed;
+        try
+        {
+            parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
+        }
+        catch (InvalidOperationException e) when (UsageErrors.IsConversion(e))
+        {
+            return UsageErrors.Write(io, root, args, e);
+        }
+
         if (UsageErrors.Any(parsed))
         {
             return UsageErrors.Write(io, parsed, args);

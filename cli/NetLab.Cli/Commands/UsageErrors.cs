@@ -23,6 +23,25 @@ internal static partial class UsageErrors
         return Fail.Write(io, JsonWriter(io, parsed.CommandResult.Command, args), path, message, ExitCodes.UsageOrConnection);
     }
 
+    /// <summary>
+    /// A value System.CommandLine could not convert, met by a validator that read it (GetValueOrDefault throws
+    /// from inside Parse, before any error is listed): the same one line as any other usage error.
+    /// </summary>
+    public static int Write(CliIO io, Command root, IReadOnlyList<string> args, InvalidOperationException conversion)
+    {
+        var command = root;
+        foreach (var arg in args.TakeWhile(a => !a.StartsWith('-')))
+        {
+            command = command.Subcommands.FirstOrDefault(c => c.Name == arg) ?? command;
+        }
+
+        var path = command == root ? root.Name : $"{root.Name} {command.Name}";
+        return Fail.Write(io, JsonWriter(io, command, args), path, Explain(conversion.Message, command, path), ExitCodes.UsageOrConnection);
+    }
+
+    /// <summary>True for the conversion failure a validator rethrows (see <see cref="Write(CliIO, Command, IReadOnlyList{string}, InvalidOperationException)"/>).</summary>
+    public static bool IsConversion(InvalidOperationException e) => CannotParse().IsMatch(e.Message);
+
     /// <summary>Where a --json error document goes: stdout, but stderr for nc, whose stdout is the data (its JSON summary is on stderr too).</summary>
     public static TextWriter? JsonWriter(CliIO io, Command command, IReadOnlyList<string> args) =>
         !args.TakeWhile(a => a != "--").Contains("--json") ? null
@@ -104,6 +123,20 @@ internal static partial class UsageErrors
             return $"which command? {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))} (more: {path} --help)";
         }
 
+        if (CannotParse().Match(message) is { Success: true } bad)
+        {
+            var (value, option, type) = (bad.Groups[1].Value, bad.Groups[2].Value, bad.Groups[3].Value);
+            var what = type switch
+            {
+                "System.Int32" or "System.Int64" or "System.UInt16" => "a whole number",
+                "System.Double" or "System.Decimal" => "a number",
+                "System.TimeSpan" => "a time",
+                "System.Net.IPAddress" => "an IP address",
+                _ => "a value it takes",
+            };
+            return $"{option}: '{value}' is not {what}; {usage}";
+        }
+
         // netlab's own sentences name the valid form already; any other built-in one gets the usage beside it.
         return message.StartsWith("Cannot parse argument", StringComparison.Ordinal) ? $"{message.TrimEnd('.')}; {usage}" : message;
     }
@@ -111,6 +144,9 @@ internal static partial class UsageErrors
     private static string Usage(Command command, string path) =>
         string.Join(' ', new[] { path }.Concat(command.Arguments.Where(a => !a.Hidden).Select(a => $"<{a.Name}>"))
             .Concat(command.Options.Any(o => !o.Hidden) ? ["[options]"] : []));
+
+    [GeneratedRegex("^Cannot parse argument '(.*)' for option '(.*)' as expected type '(.*)'\\.")]
+    private static partial Regex CannotParse();
 
     [GeneratedRegex("^Unrecognized command or argument '(.*)'\\.$")]
     private static partial Regex Unrecognized();

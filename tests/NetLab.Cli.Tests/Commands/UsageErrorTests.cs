@@ -89,6 +89,38 @@ public class UsageErrorTests
         Assert.StartsWith("# netlab report: 127.0.0.1:", await File.ReadAllTextAsync(existing));
     }
 
+    [Fact]
+    public async Task A_value_a_validator_cannot_read_is_a_usage_error_too_not_a_crash()
+    {
+        // The pattern that crashed connect --port abc (exit 134): a validator reading a value that does not convert
+        // throws from inside Parse. Any command written so, now or later, still gets one line and exit 2.
+        var timeout = new System.CommandLine.Option<int>("--timeout")
+        {
+            Validators = { r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--timeout must be 1 or more"); } } },
+        };
+        var start = new System.CommandLine.Command("start") { timeout };
+        start.SetAction(_ => 0);
+        var root = new System.CommandLine.Command("netlab") { start };
+
+        foreach (var json in new[] { false, true })
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            string[] args = json ? ["start", "--timeout", "abc", "--json"] : ["start", "--timeout", "abc"];
+            var code = await NetlabApp.RunAsync(root, args, new CliIO(output, error, isTerminal: false));
+            Assert.Equal(2, code);
+            var message = "--timeout: 'abc' is not a whole number; usage: netlab start [options] (more: netlab start --help)";
+            if (json)
+            {
+                Assert.Equal(message, JsonDocument.Parse(output.ToString()).RootElement.GetProperty("error").GetString());
+            }
+            else
+            {
+                Assert.Equal($"netlab start: {message}", error.ToString().Trim());
+            }
+        }
+    }
+
     private static void AssertNoTrace(Tool netlab)
     {
         var all = netlab.Stdout + netlab.Stderr;
