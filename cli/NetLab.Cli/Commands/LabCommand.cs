@@ -51,6 +51,12 @@ internal static class LabCommand
         };
         command.Validators.Add(r =>
         {
+            if (r.GetResult(wan) is { Tokens: [{ Value: var spec }] } && string.IsNullOrWhiteSpace(spec))
+            {
+                // An empty path is a variable that was not set, not a wish for the default one.
+                r.AddError($"--wan: no path given; give {WanPath.Syntax}, or --wan alone for {WanPath.Default}");
+            }
+
             if (r.GetResult(wan) is not null && r.GetResult(serve) is { Tokens.Count: > 0 })
             {
                 r.AddError($"--serve: the lab host of --wan listens on {LabPorts.Agent}; give --serve without a port");

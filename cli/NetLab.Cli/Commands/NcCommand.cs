@@ -50,10 +50,12 @@ internal static class NcCommand
                 r.AddError("connect needs HOST and PORT (e.g. netlab nc 127.0.0.1 11211); to listen, add -l");
             }
 
+            // A listener may ask for any free port (0); a connection goes to a real one.
             var last = values.LastOrDefault();
-            if (last is not null && (!int.TryParse(last, out var port) || port is < 0 or > 65535))
+            var lowest = isListen ? 0 : 1;
+            if (last is not null && (!int.TryParse(last, out var port) || port < lowest || port > 65535))
             {
-                r.AddError($"'{last}' is not a port (0-65535)");
+                r.AddError($"'{last}' is not a port{(isListen ? " to listen on" : "")}; give a number from {lowest} to 65535, e.g. netlab nc {(isListen ? "-l " : "203.0.113.7 ")}11211");
             }
 
             if (r.GetValue(sendOnly) && r.GetValue(recvOnly))

@@ -12,14 +12,15 @@ namespace NetLab.Cli.Commands;
 internal static partial class UsageErrors
 {
     /// <summary>True when the command line cannot run as it is: a parse error, or an option netlab does not have.</summary>
-    public static bool Any(ParseResult parsed) => parsed.Errors.Count > 0 || UnknownOption(parsed) is not null;
+    public static bool Any(ParseResult parsed) => parsed.Errors.Count > 0 || UnknownOption(parsed) is not null || EmptyArgument(parsed);
 
     public static int Write(CliIO io, ParseResult parsed, IReadOnlyList<string> args)
     {
         var path = CommandPath(parsed.CommandResult);
-        var message = UnknownOption(parsed) is { } option
-            ? $"unknown option '{option}'; usage: {Usage(parsed.CommandResult.Command, path)} (more: {path} --help)"
-            : Explain(First(parsed.Errors, args), parsed.CommandResult.Command, path);
+        var usage = $"usage: {Usage(parsed.CommandResult.Command, path)} (more: {path} --help)";
+        var message = UnknownOption(parsed) is { } option ? $"unknown option '{option}'; {usage}"
+            : parsed.Errors.Count > 0 ? Explain(First(parsed.Errors, args), parsed.CommandResult.Command, path)
+            : $"an empty argument where {string.Join(' ', parsed.CommandResult.Command.Arguments.Select(a => $"<{a.Name}>"))} goes (a variable that was not set?); {usage}";
         return Fail.Write(io, JsonWriter(io, parsed.CommandResult.Command, args), path, message, ExitCodes.UsageOrConnection);
     }
 
@@ -54,6 +55,9 @@ internal static partial class UsageErrors
     /// </summary>
     private static string? UnknownOption(ParseResult parsed) =>
         parsed.CommandResult.Tokens.Select(t => t.Value).FirstOrDefault(v => v.StartsWith("--", StringComparison.Ordinal) && v.Length > 2);
+
+    /// <summary>An empty host, port or URL ("" from a variable that was not set): nothing to connect to.</summary>
+    private static bool EmptyArgument(ParseResult parsed) => parsed.CommandResult.Tokens.Any(t => t.Value.Trim().Length == 0);
 
     /// <summary>"netlab connect": the command as typed, for the start of the line.</summary>
     public static string CommandPath(SymbolResult? result)

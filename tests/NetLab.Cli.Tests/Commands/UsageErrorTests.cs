@@ -30,6 +30,10 @@ public class UsageErrorTests
         { ["nc", "-w", "two", "127.0.0.1", "1"], "-w: 'two' is not a time; give seconds greater than 0, e.g. -w 2, -w 0.5 or -w 500ms" },
         { ["nc", "-i", "-1", "127.0.0.1", "1"], "-i: '-1' is not a time; give seconds (0 or more)" },
         { ["nc", "127.0.0.1"], "connect needs HOST and PORT" },
+        { ["nc", "-u", "127.0.0.1", "0"], "'0' is not a port; give a number from 1 to 65535" },
+        { ["info", "--resolve", ""], "--resolve: no name given; e.g. --resolve localhost" },
+        { ["ports", "", "--ports", "22"], "an empty argument where <host> goes" },
+        { ["lab", "--wan", ""], "--wan: no path given; give DELAY[,LOSS[,RATE]]" },
         { ["http", "ftp://example.invalid/"], "is not an http:// or https:// URL" },
         { ["tls", "a:b:c"], "'a:b:c' is not host:port" },
     };
