@@ -15,7 +15,7 @@ internal sealed class EchoExercise : Exercise
 
     public override string Teaches => "Every line goes there and back: the round-trip time is the floor under every request/response protocol.";
 
-    public override string TryByHand(string host, int port) => $"`ncat {host} {port}`   then /echo and type lines";
+    public override string TryByHand(string host, int port) => $"`ncat {host} {port}`   then `/echo` and type lines";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
