@@ -152,7 +152,8 @@ internal static class LabCommand
         }
         else
         {
-            new ConsoleLine(0, 2).WithCommands(text).WriteTo(io.Console);
+            var indent = text.Length - text.TrimStart(' ').Length; // a detail line: indented, and so are its wrapped parts
+            new ConsoleLine(indent, indent + 2).WithCommands(text).WriteTo(io.Console);
         }
     }
 
