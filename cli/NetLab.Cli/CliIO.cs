@@ -2,10 +2,17 @@ using Spectre.Console;
 
 namespace NetLab.Cli;
 
-/// <summary>Where a command writes: injected, so tests capture it. Colour and live progress only on a terminal.</summary>
+/// <summary>
+/// Where a command writes: injected, so tests capture it. Escape sequences (colour, bold, the live progress line)
+/// only on a terminal, and never when NO_COLOR is set (no-color.org: any non-empty value) or TERM is dumb.
+/// </summary>
 public sealed class CliIO
 {
-    public CliIO(TextWriter output, TextWriter error, bool isTerminal, Func<Stream>? stdin = null, Func<Stream>? stdout = null, Func<string, string?>? environment = null)
+    /// <summary>The width text is laid out for when the output is not a terminal (a file, a pipe, a test).</summary>
+    public const int UnboundedWidth = 200;
+
+    public CliIO(TextWriter output, TextWriter error, bool isTerminal, Func<Stream>? stdin = null, Func<Stream>? stdout = null,
+        int? width = null, bool noColor = false, Func<string, string?>? environment = null)
     {
         Environment = environment ?? global::System.Environment.GetEnvironmentVariable;
         OpenStdin = stdin ?? (() => Stream.Null);
@@ -13,16 +20,22 @@ public sealed class CliIO
         Out = output;
         Error = error;
         IsTerminal = isTerminal;
+        Escapes = isTerminal && !noColor;
         Console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
-            Ansi = isTerminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = isTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = isTerminal ? InteractionSupport.Detect : InteractionSupport.No,
+            // Spectre's own detection drops only colour for NO_COLOR and keeps bold and cursor moves: decided here.
+            Ansi = Escapes ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = Escapes ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = Escapes ? InteractionSupport.Detect : InteractionSupport.No,
         });
-        if (!isTerminal)
+        if (width is { } columns)
         {
-            Console.Profile.Width = 200;
+            Console.Profile.Width = columns;
+        }
+        else if (!isTerminal)
+        {
+            Console.Profile.Width = UnboundedWidth;
         }
     }
 
@@ -41,12 +54,19 @@ public sealed class CliIO
 
     public bool IsTerminal { get; }
 
+    /// <summary>True when escape sequences may be written: a terminal, and no NO_COLOR. Live progress needs them.</summary>
+    public bool Escapes { get; }
+
     public IAnsiConsole Console { get; }
 
     /// <summary>The process's own console.</summary>
     public static CliIO System() =>
         new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsOutputRedirected,
-            global::System.Console.OpenStandardInput, global::System.Console.OpenStandardOutput);
+            global::System.Console.OpenStandardInput, global::System.Console.OpenStandardOutput,
+            noColor: NoColor(global::System.Environment.GetEnvironmentVariable("NO_COLOR"), global::System.Environment.GetEnvironmentVariable("TERM")));
+
+    /// <summary>NO_COLOR with any non-empty value (an empty one does not count, says no-color.org), or a dumb terminal.</summary>
+    internal static bool NoColor(string? noColor, string? term) => !string.IsNullOrEmpty(noColor) || term == "dumb";
 }
 
 /// <summary>netlab's exit codes.</summary>
@@ -55,4 +75,7 @@ public static class ExitCodes
     public const int Success = 0;
     public const int CheckFailed = 1;
     public const int UsageOrConnection = 2;
+
+    /// <summary>Stopped by Ctrl-C before the command finished, as shells report SIGINT (128 + 2).</summary>
+    public const int Interrupted = 130;
 }

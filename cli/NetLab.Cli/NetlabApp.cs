@@ -44,21 +44,56 @@ public static class NetlabApp
           netlab status                       your lab hosts in AWS, what they cost so far, the time left
         """;
 
-    public static async Task<int> RunAsync(string[] args, CliIO io, CancellationToken ct = default)
-    {
-        var parsed = Build(io).Parse(args.Length == 0 ? ["--help"] : args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-            {
-                await io.Error.WriteLineAsync($"netlab: {error.Message}");
-            }
+    /// <summary>
+    /// Parses and runs. No input gives a stack trace: a command line that cannot run is one line and exit 2 (with
+    /// --json a netlab.error/1 document), and what a command did not expect is one line too (NETLAB_DEBUG=1 adds
+    /// where it came from).
+    /// </summary>
+    public static Task<int> RunAsync(string[] args, CliIO io, CancellationToken ct = default) => RunAsync(Build(io), args, io, ct);
 
-            await io.Error.WriteLineAsync("Run 'netlab --help' (or 'netlab COMMAND --help') for usage.");
-            return ExitCodes.UsageOrConnection;
+    /// <summary>Runs <paramref name="root"/> by netlab's rules (for tests: a tree with a command of their own).</summary>
+    internal static async Task<int> RunAsync(Command root, string[] args, CliIO io, CancellationToken ct = default)
+    {
+        ParseResult parsed;
+        try
+        {
+            parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
+        }
+        catch (InvalidOperationException e) when (UsageErrors.IsConversion(e))
+        {
+            return UsageErrors.Write(io, root, args, e);
         }
 
-        // Ctrl-C cancels the command's token; --wan then has up to 10 s to take its network apart.
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error, ProcessTerminationTimeout = TimeSpan.FromSeconds(10) }, ct);
+        if (UsageErrors.Any(parsed))
+        {
+            return UsageErrors.Write(io, parsed, args);
+        }
+
+        try
+        {
+            // Ctrl-C cancels the command's token; --wan then has up to 10 s to take its network apart.
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = io.Out,
+                Error = io.Error,
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(10),
+                EnableDefaultExceptionHandler = false,
+            }, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            var path = UsageErrors.CommandPath(parsed.CommandResult);
+            if (Environment.GetEnvironmentVariable("NETLAB_DEBUG") is { Length: > 0 })
+            {
+                await io.Error.WriteLineAsync(e.ToString());
+            }
+
+            return Fail.Write(io, UsageErrors.JsonWriter(io, parsed.CommandResult.Command, args), path,
+                $"{e.Message} (an error netlab did not expect: {e.GetType().Name}; NETLAB_DEBUG=1 shows where)", ExitCodes.UsageOrConnection);
+        }
     }
 }

@@ -11,11 +11,7 @@ public static class AgentCommand
 {
     private static readonly AgentOptions Defaults = new();
 
-    private static readonly Option<int> Port = new("--port", "-p")
-    {
-        Description = $"TCP and UDP port to serve every lab protocol on (0 = any free port; default {LabPorts.Agent})",
-        Validators = { r => { if (r.GetValueOrDefault<int>() is < 0 or > 65535) { r.AddError("--port must be 0-65535"); } } },
-    };
+    private static readonly Option<int> Port = OptionParsers.Port("--port", $"TCP and UDP port to serve every lab protocol on (0 = any free port; default {LabPorts.Agent})", min: 0, "-p");
 
     private static readonly Option<IPAddress> Bind = new("--bind", "-b")
     {

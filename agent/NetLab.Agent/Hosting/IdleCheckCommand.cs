@@ -19,7 +19,7 @@ public static class IdleCheckCommand
         var ttl = OptionParsers.Duration("--ttl", "Stop after this long without lab use (e.g. 60m; 0s turns it off)", allowZero: true);
         ttl.Required = true;
         var max = OptionParsers.Duration("--max-lifetime", "Stop once the host has been up this long, whatever the traffic (0s = off)", new AgentLimits().MaxLifetime, allowZero: true);
-        var port = new Option<int>("--port", "-p") { Description = $"The agent's port on 127.0.0.1 (default {LabPorts.Agent})" };
+        var port = OptionParsers.Port("--port", $"The agent's port on 127.0.0.1 (default {LabPorts.Agent})", aliases: "-p");
         var logins = new Option<string>("--logins") { Description = $"Login records to read for open ssh logins (default {LoginRecords.DefaultPath})", HelpName = "file" };
         var command = new Command("idle-check", "Exit 3 when the host should stop (its maximum lifetime reached, or no lab use for --ttl), else 0")
         {

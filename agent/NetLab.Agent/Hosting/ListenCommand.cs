@@ -29,7 +29,7 @@ public static class ListenCommand
             HelpName = "address",
             CustomParser = r => IPAddress.TryParse(r.Tokens[0].Value, out var ip) ? ip : OptionParsers.Fail<IPAddress>(r, $"--from: '{r.Tokens[0].Value}' is not an IP address"),
         };
-        var port = new Option<int>("--port", "-p") { Description = $"The agent's port on this host (default {LabPorts.Agent})" };
+        var port = OptionParsers.Port("--port", $"The agent's port on this host (default {LabPorts.Agent})", aliases: "-p");
         var command = new Command("listen",
             "Be the other end of the next connection from your own address, like nc -l 11211, while the agent keeps port 11211.\n\n" +
             "On the lab host (after ssh):   netlab-agent listen\n" +

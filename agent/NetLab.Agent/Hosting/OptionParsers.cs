@@ -27,6 +27,19 @@ public static class OptionParsers
             : Fail<TimeSpan>(r, $"{name}: '{r.Tokens[0].Value}' is not a duration such as 300ms, 2s or 10m"),
     };
 
+    /// <summary>
+    /// A port option: <paramref name="min"/>-65535 (0 is "any free port" where <paramref name="min"/> is 0), or one
+    /// line that says so; never the parser's exception for a word where a number belongs.
+    /// </summary>
+    public static Option<int> Port(string name, string description, int min = 1, params string[] aliases) => new(name, aliases)
+    {
+        Description = description,
+        HelpName = "port",
+        CustomParser = r => int.TryParse(r.Tokens[0].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port >= min && port <= 65535
+            ? port
+            : Fail<int>(r, $"{name}: '{r.Tokens[0].Value}' is not a port; give a number from {min} to 65535"),
+    };
+
     /// <summary>The option's value when it was given, else <paramref name="fallback"/> (options without a default factory).</summary>
     public static T ValueOr<T>(this ParseResult result, Option<T> option, T fallback) =>
         result.GetResult(option) is { Implicit: false } ? result.GetValue(option)! : fallback;

@@ -1,6 +1,7 @@
-using Spectre.Console;
 using System.CommandLine;
 using System.Text.Json;
+using NetLab.Agent;
+using NetLab.Agent.Hosting;
 using NetLab.Cli.Exercises;
 using NetLab.Cli.Lab;
 
@@ -33,14 +34,18 @@ internal static class ConnectCommand
         };
         command.SetAction((r, ct) =>
         {
-            var context = new ExerciseContext(r.GetValue(host)!, r.GetValue(port), CommonOptions.LoadPins(r.GetValue(knownHosts)), r.GetValue(trust), localLab: false);
+            var context = new ExerciseContext(r.GetValue(host)!, r.ValueOr(port, LabPorts.Agent), CommonOptions.LoadPins(r.GetValue(knownHosts)), r.GetValue(trust), localLab: false);
             return RunAsync(io, context, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), ct);
         });
         return command;
     }
 
-    /// <summary>Checks the agent answers, runs the exercises, prints and saves what happened. Shared with <c>lab</c>.</summary>
-    public static async Task<int> RunAsync(CliIO io, ExerciseContext context, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, CancellationToken ct)
+    /// <summary>
+    /// Checks the agent answers, runs the exercises, prints and saves what happened. Shared with <c>lab</c>, whose
+    /// <paramref name="reportNote"/> closes the Markdown report (whether its agent still runs for the commands).
+    /// </summary>
+    public static async Task<int> RunAsync(CliIO io, ExerciseContext context, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, CancellationToken ct,
+        string? reportNote = null)
     {
         // One look first: a peer that is not an agent is named as such in seconds, not after thirteen timeouts.
         var probe = await AgentProbe.ProbeAsync(context.Host, context.Port, ct);
@@ -59,10 +64,14 @@ internal static class ConnectCommand
 
         if (report is not null)
         {
-            await File.WriteAllTextAsync(report.FullName, Render.Markdown(result), ct);
+            if (await ReportFile.WriteAsync(report, Render.Markdown(result, reportNote), ct) is { } problem)
+            {
+                return Fail.Write(io, json: false, problem, ExitCodes.UsageOrConnection); // the results are out already, JSON included
+            }
+
             if (!json)
             {
-                io.Console.WriteLine($"report written to {report.FullName}");
+                new ConsoleLine(0, 2).Text($"report written to {report.FullName}").WriteTo(io.Console);
             }
         }
 

@@ -16,13 +16,17 @@ internal static class HttpCommand
             Description = "http:// or https:// URL",
             CustomParser = r => Uri.TryCreate(r.Tokens[0].Value, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https")
                 ? u
-                : OptionParsers.Fail<Uri>(r, $"'{r.Tokens[0].Value}' is not an http:// or https:// URL"),
+                : OptionParsers.Fail<Uri>(r, $"'{r.Tokens[0].Value}' is not an http:// or https:// URL; e.g. netlab http http://127.0.0.1:11211/index/Adam"),
         };
         var raw = new Option<bool>("--raw") { Description = "Show the request sent and the whole response, headers included (for https: the certificate first)" };
         var json = CommonOptions.Json();
         var command = new Command("http", """
             Send one GET, written out by hand as you would type it in telnet, and show the answer. For https the
             request goes inside TLS, as with openssl s_client; the certificate is shown, not verified (see netlab tls).
+
+            Output: the status line (and for a redirect its Location) on stderr, the body on stdout, so
+            netlab http URL > page.html saves just the page, as curl -o would. --raw prints both sides, headers
+            included, on stdout; --json one document. It exits 0 whatever the status: the answer is the lesson.
 
             Examples:
               netlab http http://127.0.0.1:11211/index/Adam
@@ -60,9 +64,13 @@ internal static class HttpCommand
             {
                 return Fail.Write(io, isJson, $"{target} did not answer in HTTP: expected {failure.Expected}, got {failure.Got}", ExitCodes.CheckFailed);
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
+            catch (System.Net.Sockets.SocketException e)
             {
-                return Fail.Connection(io, isJson, $"{target.Scheme} to {target.Authority} failed: {e.Message}");
+                return Fail.Connection(io, isJson, $"{target.Scheme} to {target.Authority} failed: {NetWords.Socket(e)}");
+            }
+            catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+            {
+                return Fail.Connection(io, isJson, $"{target.Scheme} to {target.Authority} failed: {(target.Scheme == "https" ? NetWords.Tls(e) : e.Message)}");
             }
 
             if (isJson)
@@ -95,6 +103,14 @@ internal static class HttpCommand
             }
             else
             {
+                // What the status was is never silent (a 301's body is empty): on stderr, so stdout stays the body.
+                io.Error.WriteLine(response.StatusLine);
+                if (response.Status is >= 300 and < 400 && response.Header("Location") is { } location)
+                {
+                    io.Error.WriteLine($"Location: {location}");
+                }
+
+                io.Error.Flush();
                 io.Out.Write(response.BodyText);
             }
 

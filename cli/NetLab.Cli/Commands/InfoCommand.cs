@@ -12,7 +12,14 @@ internal static class InfoCommand
 {
     public static Command Create(CliIO io)
     {
-        var resolve = new Option<string>("--resolve") { Description = "Also resolve this name to its addresses (like nslookup)", HelpName = "name" };
+        var resolve = new Option<string>("--resolve")
+        {
+            Description = "Also resolve this name to its addresses (like nslookup)",
+            HelpName = "name",
+            CustomParser = r => r.Tokens.Count > 0 && r.Tokens[0].Value.Trim().Length > 0
+                ? r.Tokens[0].Value.Trim()
+                : NetLab.Agent.Hosting.OptionParsers.Fail<string>(r, "--resolve: no name given; e.g. --resolve localhost"),
+        };
         var json = CommonOptions.Json();
         var command = new Command("info", """
             This machine's network facts: hostname, interfaces with their IPv4 and IPv6 addresses, default

@@ -1,7 +1,4 @@
-using Spectre.Console;
 using System.CommandLine;
-using System.Net;
-using Microsoft.Extensions.Logging;
 using NetLab.Agent;
 using NetLab.Agent.Hosting;
 using NetLab.Cli.Exercises;
@@ -18,6 +15,13 @@ internal static class LabCommand
         var only = CommonOptions.Only();
         var json = CommonOptions.Json();
         var report = CommonOptions.Report();
+        var serve = new Option<int?>("--serve")
+        {
+            Description = $"After the report, keep the agent running until Ctrl-C, so every try-by-hand command works against it: on port {LabPorts.Agent} (a free one if that is taken), or on the port given",
+            Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "port",
+            CustomParser = r => r.Tokens.Count == 0 ? AnyPort : CommonOptions.ParsePort(r, "--serve", LabPorts.Agent),
+        };
         var wan = new Option<string?>("--wan")
         {
             Description = $"Put the agent behind an emulated internet path and the cloud's firewall (Linux, root): {WanPath.Syntax}; alone, {WanPath.Default}",
@@ -26,7 +30,8 @@ internal static class LabCommand
         };
         var command = new Command("lab", """
             Start a netlab-agent inside this process on 127.0.0.1 (a free port, a throw-away data folder) and
-            run every exercise against it: the whole lab on one machine, no cloud needed.
+            run every exercise against it: the whole lab on one machine, no cloud needed. The agent stops with
+            the report; with --serve it keeps running, on port 11211, for the try-by-hand commands, until Ctrl-C.
 
             With --wan, the agent runs instead in a network namespace of its own, the "lab host", reached over an
             emulated internet path (one-way delay, random loss and a bottleneck rate, both ways) and behind a
@@ -37,17 +42,32 @@ internal static class LabCommand
               netlab lab
               netlab lab --only http,https
               netlab lab --json
+              netlab lab --serve                          then, in another terminal: nc 127.0.0.1 11211
               sudo netlab lab --wan                       40 ms each way, 1% loss, 20 Mbit/s
               sudo netlab lab --wan 150ms,2%,5Mbit        a far, lossy, slow path
             """)
         {
-            only, json, report, wan,
+            only, json, report, serve, wan,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(wan) is { Tokens: [{ Value: var spec }] } && string.IsNullOrWhiteSpace(spec))
+            {
+                // An empty path is a variable that was not set, not a wish for the default one.
+                r.AddError($"--wan: no path given; give {WanPath.Syntax}, or --wan alone for {WanPath.Default}");
+            }
+
+            if (r.GetResult(wan) is not null && r.GetResult(serve) is { Tokens.Count: > 0 })
+            {
+                r.AddError($"--serve: the lab host of --wan listens on {LabPorts.Agent}; give --serve without a port");
+            }
+        });
         command.SetAction((r, ct) =>
         {
+            var serving = r.GetValue(serve);
             if (r.GetResult(wan) is null)
             {
-                return RunAsync(io, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), ct);
+                return RunAsync(io, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), serving, ct);
             }
 
             if (!WanPath.TryParse(r.GetValue(wan), out var path, out var error))
@@ -55,30 +75,49 @@ internal static class LabCommand
                 return Task.FromResult(Fail.Write(io, r.GetValue(json), $"--wan: {error}", ExitCodes.UsageOrConnection));
             }
 
-            return RunWanAsync(io, path, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), ct);
+            return RunWanAsync(io, path, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), serving is not null, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliIO io, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, CancellationToken ct)
+    /// <summary>--serve without a port: 11211, the port of the tutorial's commands, or a free one if it is taken.</summary>
+    private const int AnyPort = 0;
+
+    private static async Task<int> RunAsync(CliIO io, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, int? serve, CancellationToken ct)
     {
         var dataDir = Directory.CreateTempSubdirectory("netlab-lab-").FullName;
         try
         {
-            await using var agent = await AgentHost.StartAsync(new AgentOptions
+            int code;
+            await using (var agent = await LabAgent.StartAsync(dataDir, serve, ct))
             {
-                Bind = IPAddress.Loopback,
-                Port = 0,
-                DataDir = dataDir,
-                ConfigureLogging = logging => logging.ClearProviders(),
-            }, ct);
-            if (!json)
-            {
-                io.Console.WriteLine($"netlab lab: started netlab-agent {AgentHost.Version} on {agent.Endpoint} (certificate {agent.Fingerprint[..23]}…)");
+                var endpoint = $"127.0.0.1:{agent.Port}";
+                Say(io, json, $"netlab lab: started netlab-agent {AgentHost.Version} on {endpoint} (certificate {agent.Host.Fingerprint[..23]}…)");
+                if (agent.Taken is { } taken)
+                {
+                    Say(io, json, $"  port {taken} on 127.0.0.1 is taken (another netlab-agent, or ./run.sh?): this lab's agent listens on {agent.Port} instead, and the commands below name it");
+                }
+
+                var context = new ExerciseContext("127.0.0.1", agent.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: true);
+                code = await ConnectCommand.RunAsync(io, context, exercises, json, report, ct, serve is null
+                    ? "This run's agent stopped when netlab lab ended; to try these commands by hand, keep one running: `netlab lab --serve`."
+                    : $"`netlab lab --serve` kept this run's agent on {endpoint} for these commands, until Ctrl-C.");
+                if (serve is not null)
+                {
+                    await ServeAsync(io, json, "127.0.0.1", agent.Port, ct);
+                }
             }
 
-            var context = new ExerciseContext("127.0.0.1", agent.Endpoint.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: true);
-            return await ConnectCommand.RunAsync(io, context, exercises, json, report, ct);
+            if (serve is null && !json)
+            {
+                new ConsoleLine(0, 2).WithCommands("The agent has stopped; to try the commands by hand against one that keeps running: `netlab lab --serve`").WriteTo(io.Console);
+            }
+
+            return code;
+        }
+        catch (LabAgent.PortTakenException taken)
+        {
+            return Fail.Write(io, json, taken.Message, ExitCodes.UsageOrConnection);
         }
         finally
         {
@@ -86,7 +125,39 @@ internal static class LabCommand
         }
     }
 
-    private static async Task<int> RunWanAsync(CliIO io, WanPath path, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, CancellationToken ct)
+    /// <summary>Keeps the agent up for the try-by-hand commands until Ctrl-C (or SIGTERM), saying where it is.</summary>
+    private static async Task ServeAsync(CliIO io, bool json, string host, int port, CancellationToken ct)
+    {
+        var endpoint = Net.Endpoint(host, port);
+        Say(io, json, $"netlab lab --serve: the agent keeps running on {endpoint} (TCP and UDP), so every try-by-hand command above works against it. Ctrl-C stops it.");
+        Say(io, json, $"  e.g. `nc {host} {port}`, `curl http://{endpoint}/index/Adam`, `openssl s_client -connect {endpoint}`, `nc -u {host} {port}`");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Say(io, json, "netlab lab --serve: stopped the agent.");
+    }
+
+    /// <summary>A line for people: on the console, or on stderr when stdout is the JSON document.</summary>
+    private static void Say(CliIO io, bool json, string text)
+    {
+        if (json)
+        {
+            io.Error.WriteLine(CommandText.Plain(text));
+            io.Error.Flush();
+        }
+        else
+        {
+            var indent = text.Length - text.TrimStart(' ').Length; // a detail line: indented, and so are its wrapped parts
+            new ConsoleLine(indent, indent + 2).WithCommands(text).WriteTo(io.Console);
+        }
+    }
+
+    private static async Task<int> RunWanAsync(CliIO io, WanPath path, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, bool serve, CancellationToken ct)
     {
         if (LinuxHost.WhyNot() is { } why)
         {
@@ -107,13 +178,20 @@ internal static class LabCommand
         {
             if (!json)
             {
-                io.Console.WriteLine($"netlab lab --wan: the lab host {lab.HostAddress} (netlab-agent {AgentHost.Version}, certificate {lab.Fingerprint[..23]}…) is behind an emulated internet path:");
-                io.Console.WriteLine($"  {path}; its firewall admits only {string.Join(", ", LabPorts.Exposed.Select(p => $"{p.Number}/{p.Protocol}"))}, as the cloud stack's security group does");
+                Say(io, json, $"netlab lab --wan: the lab host {lab.HostAddress} (netlab-agent {AgentHost.Version}, certificate {lab.Fingerprint[..23]}…) is behind an emulated internet path:");
+                Say(io, json, $"  {path}; its firewall admits only {string.Join(", ", LabPorts.Exposed.Select(p => $"{p.Number}/{p.Protocol}"))}, as the cloud stack's security group does");
             }
 
             // A lab host in every way that matters: its firewall and its ssh are judged as a cloud host's are.
             var context = new ExerciseContext(lab.HostAddress, lab.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: false);
-            return await ConnectCommand.RunAsync(io, context, exercises, json, report, ct);
+            var code = await ConnectCommand.RunAsync(io, context, exercises, json, report, ct);
+            if (serve)
+            {
+                // The path and the firewall stay too: the commands by hand cross the same internet.
+                await ServeAsync(io, json, lab.HostAddress, lab.Port, ct);
+            }
+
+            return code;
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json;
 using NetLab.Agent.Hosting;
 using NetLab.Cli.Netcat;
@@ -21,7 +20,8 @@ internal static class NcCommand
         var crlf = new Option<bool>("--crlf", "-C") { Description = "Send line endings as CRLF (what telnet and HTTP expect)" };
         var keepOpen = new Option<bool>("--keep-open", "-k") { Description = "With -l: accept another connection after each one ends (stdin goes to one connection after another)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Say on stderr what happens (listening, connected, TLS)" };
-        var wait = OptionParsers.Duration("--wait", "Connect timeout, and with -u how long to wait for replies after stdin ends (default 10s / 1s)", fallback: null, allowZero: false, "-w");
+        var wait = Seconds.Option("--wait", "Connect timeout, and with -u how long to wait for replies after stdin ends", "10, with -u 1", aliases: "-w");
+        var interval = Seconds.Option("--interval", "Pause after each line sent, as nc -i", "0, none", allowZero: true, "-i");
         var json = new Option<bool>("--json") { Description = "At the end, print a JSON summary (bytes sent and received) on stderr; stdout stays the data" };
         var command = new Command("nc", """
             A netcat for machines without one (Windows, a bare Mac). It connects, or listens with -l, and copies
@@ -36,9 +36,10 @@ internal static class NcCommand
               netlab nc -l 11211 > outputfile                  receive a file
               netlab nc --send-only 203.0.113.7 11211 < file   send a file
               netlab nc -u 203.0.113.7 11211                   UDP: lines echo back from the agent
+              netlab nc -w 2 -i 0.5 203.0.113.7 11211 < lines  at most 2 s to connect, half a second between lines
             """)
         {
-            targets, listen, ssl, udp, sendOnly, recvOnly, crlf, keepOpen, verbose, wait, json,
+            targets, listen, ssl, udp, sendOnly, recvOnly, crlf, keepOpen, verbose, wait, interval, json,
         };
         command.Validators.Add(r =>
         {
@@ -49,10 +50,12 @@ internal static class NcCommand
                 r.AddError("connect needs HOST and PORT (e.g. netlab nc 127.0.0.1 11211); to listen, add -l");
             }
 
+            // A listener may ask for any free port (0); a connection goes to a real one.
             var last = values.LastOrDefault();
-            if (last is not null && (!int.TryParse(last, out var port) || port is < 0 or > 65535))
+            var lowest = isListen ? 0 : 1;
+            if (last is not null && (!int.TryParse(last, out var port) || port < lowest || port > 65535))
             {
-                r.AddError($"'{last}' is not a port (0-65535)");
+                r.AddError($"'{last}' is not a port{(isListen ? " to listen on" : "")}; give a number from {lowest} to 65535, e.g. netlab nc {(isListen ? "-l " : "203.0.113.7 ")}11211");
             }
 
             if (r.GetValue(sendOnly) && r.GetValue(recvOnly))
@@ -74,7 +77,8 @@ internal static class NcCommand
                 int.Parse(values[^1]),
                 r.GetValue(listen), r.GetValue(ssl), isUdp, r.GetValue(sendOnly), r.GetValue(recvOnly), r.GetValue(crlf),
                 r.GetValue(keepOpen), r.GetValue(verbose),
-                r.GetResult(wait) is null ? TimeSpan.FromSeconds(isUdp ? 1 : 10) : r.GetValue(wait));
+                r.ValueOr(wait, TimeSpan.FromSeconds(isUdp ? 1 : 10)),
+                r.ValueOr(interval, TimeSpan.Zero));
             var counters = new NetcatCounters();
             var clock = Stopwatch.StartNew();
             var code = ExitCodes.Success;
@@ -83,11 +87,11 @@ internal static class NcCommand
             {
                 await new Netcat.Netcat(options, io, counters).RunAsync(ct);
             }
-            catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException or FormatException)
+            catch (Exception e) when (NetcatErrors.Describe(e, options) is { } message)
             {
-                error = e is SocketException { SocketErrorCode: SocketError.TimedOut } ? $"no answer within {options.Wait.TotalSeconds:0} s" : e.Message;
+                error = message;
                 code = ExitCodes.UsageOrConnection;
-                io.Error.WriteLine($"netlab nc: {(options.Listen ? "listen on" : "connect to")} {options.Host ?? "*"}:{options.Port}: {error}");
+                io.Error.WriteLine($"netlab nc: {message}");
             }
 
             if (r.GetValue(json))

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using NetLab.Agent.Hosting;
 using NetLab.Cli.Lab;
 using Spectre.Console;
 
@@ -8,6 +9,9 @@ namespace NetLab.Cli.Commands;
 /// <summary><c>netlab ports &lt;host&gt;</c>: open, closed or filtered, with service names.</summary>
 internal static class PortsCommand
 {
+    /// <summary>An open port answers within a round trip, or a retransmitted SYN after a second; silence past that is a firewall.</summary>
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1.5);
+
     public static Command Create(CliIO io)
     {
         var host = new Argument<string>("host") { Description = "The host to probe" };
@@ -15,7 +19,7 @@ internal static class PortsCommand
         {
             Description = $"Ports to probe, comma-separated (default {string.Join(",", PortScanner.DefaultPorts)})",
             AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => PortScanner.DefaultPorts,
+            HelpName = "list",
             CustomParser = r =>
             {
                 var list = new List<int>();
@@ -27,14 +31,19 @@ internal static class PortsCommand
                     }
                     else
                     {
-                        r.AddError($"--ports: '{text}' is not a port (1-65535)");
+                        r.AddError($"--ports: '{text}' is not a port; give numbers from 1 to 65535, comma-separated, e.g. --ports 22,80,11211");
                     }
+                }
+
+                if (list.Count == 0 && r.Tokens.All(t => t.Value.Trim(',', ' ').Length == 0))
+                {
+                    r.AddError("--ports: no port given; e.g. --ports 22,80,11211");
                 }
 
                 return list.ToArray();
             },
         };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for an answer before calling a port filtered (default 1.5)", DefaultValueFactory = _ => 1.5 };
+        var timeout = Seconds.Option("--timeout", "How long to wait for an answer before calling a port filtered", Seconds.Format(DefaultTimeout));
         var json = CommonOptions.Json();
         var command = new Command("ports", """
             Probe TCP ports the way a firewall lesson needs: open (the handshake completed), closed (refused:
@@ -50,7 +59,7 @@ internal static class PortsCommand
         };
         command.SetAction(async (r, ct) =>
         {
-            var results = await PortScanner.ScanAsync(r.GetValue(host)!, r.GetValue(ports)!, TimeSpan.FromSeconds(r.GetValue(timeout)), ct);
+            var results = await PortScanner.ScanAsync(r.GetValue(host)!, r.ValueOr(ports, PortScanner.DefaultPorts), r.ValueOr(timeout, DefaultTimeout), ct);
             if (r.GetValue(json))
             {
                 await io.Out.WriteLineAsync(JsonSerializer.Serialize(new

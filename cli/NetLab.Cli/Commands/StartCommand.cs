@@ -19,13 +19,8 @@ internal static class StartCommand
     {
         var cloud = new CloudOptions();
         var instance = new Option<string>("--instance") { Description = "Which lab host, when there are several (an instance id from netlab status)", HelpName = "id" };
-        var port = new Option<int>("--port", "-p") { Description = $"The agent's port, asked until it answers (default {LabPorts.Agent})" };
-        var timeout = new Option<int>("--timeout")
-        {
-            Description = "Give up after this many seconds (default 300: a t3.micro boots in about a minute)",
-            HelpName = "seconds",
-            Validators = { v => { if (v.GetValueOrDefault<int>() is < 1 or > 3600) { v.AddError("--timeout must be 1-3600 seconds"); } } },
-        };
+        var port = CommonOptions.Port("The agent's port, asked until it answers");
+        var timeout = Seconds.Option("--timeout", "Give up after this long; a t3.micro boots in about a minute", "300");
         var json = CommonOptions.Json();
         var command = new Command("start", """
             Start the lab host again after it was stopped (by its idle time-to-live, its maximum lifetime, the cost
@@ -53,7 +48,7 @@ internal static class StartCommand
             var region = regions[0];
             var agentPort = r.ValueOr(port, LabPorts.Agent);
             var deadline = Stopwatch.StartNew();
-            var limit = TimeSpan.FromSeconds(r.ValueOr(timeout, 300));
+            var limit = r.ValueOr(timeout, TimeSpan.FromSeconds(300));
             using var ec2 = LabInstances.Client(region, r.GetValue(cloud.EndpointUrl));
             try
             {

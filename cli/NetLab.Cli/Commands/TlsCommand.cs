@@ -33,7 +33,7 @@ internal static class TlsCommand
             var isJson = r.GetValue(json);
             if (Net.SplitEndpoint(r.GetValue(target)!, LabPorts.Agent) is not var (host, port))
             {
-                return Fail.Write(io, isJson, $"'{r.GetValue(target)}' is not host:port", ExitCodes.UsageOrConnection);
+                return Fail.Write(io, isJson, $"'{r.GetValue(target)}' is not host:port; e.g. netlab tls 203.0.113.7:11211 (or [2001:db8::7]:11211)", ExitCodes.UsageOrConnection);
             }
 
             var pins = CommonOptions.LoadPins(r.GetValue(knownHosts));
@@ -50,7 +50,7 @@ internal static class TlsCommand
             }
             catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException)
             {
-                return Fail.Connection(io, isJson, $"TLS to {Net.Endpoint(host, port)} failed: {e.Message}");
+                return Fail.Connection(io, isJson, $"TLS to {Net.Endpoint(host, port)} failed: {NetWords.Tls(e)}");
             }
 
             if (isJson)

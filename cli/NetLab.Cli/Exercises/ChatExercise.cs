@@ -8,7 +8,7 @@ internal sealed class ChatExercise : Exercise
 
     public override string Teaches => "A server can relay between its clients: two sockets, one room, each line goes to the other (ncat --chat).";
 
-    public override string TryByHand(string host, int port) => $"in two terminals: ncat {host} {port}, then /join lab in both";
+    public override string TryByHand(string host, int port) => $"in two terminals: `ncat {host} {port}`, then `/join lab` in both";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {

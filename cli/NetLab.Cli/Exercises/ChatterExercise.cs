@@ -8,7 +8,7 @@ internal sealed class ChatterExercise : Exercise
 
     public override string Teaches => "A server is just a program reading lines from a socket: this one answers every line \"What?\" and closes on q.";
 
-    public override string TryByHand(string host, int port) => $"nc {host} {port}   (type anything, then q)";
+    public override string TryByHand(string host, int port) => $"`nc {host} {port}`   (type anything, then q)";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -23,6 +23,6 @@ internal sealed class ChatterExercise : Exercise
         await client.SendLineAsync("q", ct);
         Expect.Equal("Bye!", await client.ReadLineAsync(ct), "the answer to q");
         Expect.That(await client.AtEndAsync(ct), "the agent to close the connection after q", "more data");
-        figures.Add("replies", "What?, What?, Bye! then closed");
+        figures.Add("replies", "What?, What?, Bye! then closed", ("replies", new[] { "What?", "What?", "Bye!" }), ("closedAfterQ", true));
     }
 }

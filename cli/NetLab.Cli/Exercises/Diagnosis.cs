@@ -18,9 +18,9 @@ internal static class Diagnosis
         SocketException socket => NetErrors.Describe(socket, context.Host, context.Port),
         IOException { InnerException: SocketException socket } => NetErrors.Describe(socket, context.Host, context.Port),
         AuthenticationException tls =>
-            $"the TLS handshake failed: {tls.InnerException?.Message ?? tls.Message}. Try: openssl s_client -connect {Net.Endpoint(context.Host, context.Port)}",
+            $"the TLS handshake failed: {NetWords.Tls(tls)}. Try: `openssl s_client -connect {Net.Endpoint(context.Host, context.Port)}`",
         HttpRequestException http =>
-            $"HTTP failed: {http.InnerException?.Message ?? http.Message}. Try: curl -v http://{Net.Endpoint(context.Host, context.Port)}/",
+            $"HTTP failed: {http.InnerException?.Message ?? http.Message}. Try: `curl -v http://{Net.Endpoint(context.Host, context.Port)}/`",
         IOException io =>
             $"the connection broke: {io.Message}. Try by hand: {tryByHand}",
         _ => e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message,

@@ -15,7 +15,7 @@ internal sealed class EchoExercise : Exercise
 
     public override string Teaches => "Every line goes there and back: the round-trip time is the floor under every request/response protocol.";
 
-    public override string TryByHand(string host, int port) => $"ncat {host} {port}   then /echo and type lines";
+    public override string TryByHand(string host, int port) => $"`ncat {host} {port}`   then `/echo` and type lines";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -40,9 +40,9 @@ internal sealed class EchoExercise : Exercise
         var median = Figures.Percentile(rtts, 50);
         context.TcpRttMedianMs = median;
         context.Rtt = TimeSpan.FromMilliseconds(median);
-        figures.Add("probes", $"{rtts.Count}");
-        figures.Add("RTT min", Figures.Ms(rtts[0]));
-        figures.Add("RTT median", Figures.Ms(median));
-        figures.Add("RTT p99", Figures.Ms(Figures.Percentile(rtts, 99)));
+        figures.Add("probes", rtts.Count, Unit.Count);
+        figures.Add("RTT min", rtts[0], Unit.Ms);
+        figures.Add("RTT median", median, Unit.Ms);
+        figures.Add("RTT p99", Figures.Percentile(rtts, 99), Unit.Ms);
     }
 }

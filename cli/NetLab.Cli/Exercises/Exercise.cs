@@ -1,4 +1,3 @@
-using System.Globalization;
 using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Exercises;
@@ -14,7 +13,7 @@ internal abstract class Exercise
     /// <summary>One sentence on what it shows.</summary>
     public abstract string Teaches { get; }
 
-    /// <summary>The classic command to try by hand.</summary>
+    /// <summary>The classic command to try by hand: each command in `backticks` (kept whole on the console), the words between them plain.</summary>
     public abstract string TryByHand(string host, int port);
 
     public abstract Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct);
@@ -57,22 +56,3 @@ internal sealed class ExerciseContext(string host, int port, KnownHosts pins, bo
     public string UniqueName(string prefix) => $"{prefix}-{Environment.ProcessId}-{Random.Shared.Next(100000, 999999)}";
 }
 
-/// <summary>An exercise's figures, in the order they were measured.</summary>
-internal sealed class Figures : List<KeyValuePair<string, string>>
-{
-    public void Add(string name, string value) => Add(new KeyValuePair<string, string>(name, value));
-
-    public static string Ms(double ms) => ms >= 100 ? $"{ms:F0} ms" : ms >= 1 ? $"{ms:F1} ms" : $"{ms:F3} ms";
-
-    /// <summary>A byte count as people read it: 8 MiB, 640 KiB, 900 bytes.</summary>
-    public static string Size(long bytes) => bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB"
-        : bytes >= 1 << 20 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F1} MiB")
-        : bytes >= 1 << 10 ? $"{bytes >> 10} KiB"
-        : $"{bytes} bytes";
-
-    public static string MBps(long bytes, TimeSpan elapsed) =>
-        string.Create(CultureInfo.InvariantCulture, $"{bytes / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e6:F1} MB/s");
-
-    public static double Percentile(IReadOnlyList<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-}

@@ -4,18 +4,29 @@ using Spectre.Console;
 
 namespace NetLab.Cli.Exercises;
 
-/// <summary>One exercise's outcome, as printed and as serialized in <c>--json</c> (schema netlab.connect/1).</summary>
+/// <summary>One exercise's outcome, as printed and as serialized in <c>--json</c> (schema netlab.connect/2, README).</summary>
+/// <remarks><see cref="Try"/> and <see cref="Error"/> mark commands in `backticks` (see <see cref="CommandText"/>); JSON has them plain.</remarks>
 public sealed record ExerciseResult(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("passed")] bool Passed,
     [property: JsonPropertyName("seconds")] double Seconds,
-    [property: JsonPropertyName("figures")] IReadOnlyDictionary<string, string> Figures,
+    [property: JsonPropertyName("figures")] IReadOnlyDictionary<string, object> Figures,
+    [property: JsonPropertyName("display")] IReadOnlyDictionary<string, string> Display,
     [property: JsonPropertyName("teaches")] string Teaches,
-    [property: JsonPropertyName("try")] string Try,
-    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonIgnore] string Try,
+    [property: JsonIgnore] string? Error,
     [property: JsonPropertyName("expected")] string? Expected,
-    [property: JsonPropertyName("got")] string? Got);
+    [property: JsonPropertyName("got")] string? Got)
+{
+    [JsonPropertyName("try")]
+    [JsonPropertyOrder(1)]
+    public string TryText => CommandText.Plain(Try);
+
+    [JsonPropertyName("error")]
+    [JsonPropertyOrder(1)]
+    public string? ErrorText => Error is null ? null : CommandText.Plain(Error);
+}
 
 /// <summary>A whole run against one agent.</summary>
 public sealed record RunReport(
@@ -25,7 +36,11 @@ public sealed record RunReport(
     [property: JsonPropertyName("passed")] int Passed,
     [property: JsonPropertyName("failed")] int Failed,
     [property: JsonPropertyName("seconds")] double Seconds,
-    [property: JsonPropertyName("exercises")] IReadOnlyList<ExerciseResult> Exercises);
+    [property: JsonPropertyName("exercises")] IReadOnlyList<ExerciseResult> Exercises)
+{
+    /// <summary>Version 2: figures are typed values (numbers with their unit in the key), their lines for people under display.</summary>
+    public const string SchemaName = "netlab.connect/2";
+}
 
 /// <summary>Runs exercises one at a time, showing each result as it lands.</summary>
 internal static class ExerciseRunner
@@ -39,7 +54,8 @@ internal static class ExerciseRunner
         var results = new List<ExerciseResult>();
         if (!quiet)
         {
-            io.Console.MarkupLine($"netlab: {exercises.Count} exercises against [bold]{Markup.Escape(Lab.Net.Endpoint(context.Host, context.Port))}[/]");
+            new ConsoleLine(0, 2).Text($"netlab: {exercises.Count} {(exercises.Count == 1 ? "exercise" : "exercises")} against ")
+                .Text(Lab.Net.Endpoint(context.Host, context.Port), "bold").WriteTo(io.Console);
         }
 
         for (var i = 0; i < exercises.Count; i++)
@@ -47,7 +63,7 @@ internal static class ExerciseRunner
             var exercise = exercises[i];
             var label = $"[{i + 1}/{exercises.Count}] {exercise.Id}: {exercise.Title}";
             ExerciseResult result;
-            if (!quiet && io.IsTerminal)
+            if (!quiet && io.Escapes)
             {
                 result = await io.Console.Status().StartAsync(Markup.Escape(label + " …"), _ => RunOneAsync(exercise, context, timeout, ct));
             }
@@ -63,12 +79,12 @@ internal static class ExerciseRunner
             }
         }
 
-        var report = new RunReport("netlab.connect/1", context.Host, context.Port, results.Count(r => r.Passed), results.Count(r => !r.Passed),
+        var report = new RunReport(RunReport.SchemaName, context.Host, context.Port, results.Count(r => r.Passed), results.Count(r => !r.Passed),
             Math.Round(total.Elapsed.TotalSeconds, 3), results);
         if (!quiet)
         {
             var colour = report.Failed == 0 ? "green" : "red";
-            io.Console.MarkupLine($"[{colour}]{report.Passed} passed, {report.Failed} failed[/] in {report.Seconds:F1} s");
+            new ConsoleLine(0).Text($"{report.Passed} passed, {report.Failed} failed", colour).Text($" in {report.Seconds:F1} s").WriteTo(io.Console);
         }
 
         return report;
@@ -96,6 +112,6 @@ internal static class ExerciseRunner
         }
 
         return new ExerciseResult(exercise.Id, exercise.Title, error is null, Math.Round(clock.Elapsed.TotalSeconds, 3),
-            figures.ToDictionary(f => f.Key, f => f.Value), exercise.Teaches, exercise.TryByHand(context.Host, context.Port), error, expected, got);
+            figures.Values, figures.Display, exercise.Teaches, exercise.TryByHand(context.Host, context.Port), error, expected, got);
     }
 }

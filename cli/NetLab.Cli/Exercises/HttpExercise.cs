@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Exercises;
@@ -22,7 +23,7 @@ internal class HttpExercise : Exercise
 
     public override string Teaches => "HTTP is text over TCP: a request line, headers, a blank line; the status code (200, 301, 400, 404) says how it went.";
 
-    public override string TryByHand(string host, int port) => $"telnet {host} {port}   then type: GET / HTTP/1.1, Host: {host}, and a blank line";
+    public override string TryByHand(string host, int port) => $"`telnet {host} {port}`   then type: `GET / HTTP/1.1`, `Host: {host}`, and a blank line";
 
     protected virtual bool OverTls => false;
 
@@ -44,12 +45,13 @@ internal class HttpExercise : Exercise
             var (response, elapsed) = answers[i];
             Expect.That(response.Status == status, $"{status} for GET {target}", response.StatusLine);
             Expect.That(check(response), $"{what} in the answer to GET {target}", $"\"{Expect.Shorten(response.BodyText.Trim())}\"");
-            figures.Add($"GET {target}", $"{response.StatusLine[9..]} ({Figures.Ms(elapsed.TotalMilliseconds)})");
+            figures.Add($"GET {target}", $"{response.StatusLine[9..]} ({Figures.Ms(elapsed.TotalMilliseconds)})",
+                ($"GET {target}", new HttpFigure(response.Status, Math.Round(elapsed.TotalMilliseconds, 3))));
         }
 
         var https11 = answers[^1].Response;
         Expect.That(https11.Status == 400, "400 for GET / HTTPS/1.1 (HTTPS is not an HTTP version)", https11.StatusLine);
-        figures.Add("GET / HTTPS/1.1", https11.StatusLine[9..]);
+        figures.Add("GET / HTTPS/1.1", https11.StatusLine[9..], ("GET / HTTPS/1.1", new HttpFigure(https11.Status, null)));
     }
 
     private async Task<(RawResponse Response, TimeSpan Elapsed)> ExchangeAsync(ExerciseContext context, string request, CancellationToken ct)
@@ -64,6 +66,9 @@ internal class HttpExercise : Exercise
         Task.FromResult<Stream>(new ConnectOnWriteStream(context.Host, context.Port));
 }
 
+/// <summary>A route's answer in <c>--json</c>: its status code, and how long the exchange took (none for the HTTPS/1.1 check).</summary>
+internal sealed record HttpFigure([property: JsonPropertyName("status")] int Status, [property: JsonPropertyName("ms")] double? Ms);
+
 internal sealed class HttpsExercise : HttpExercise
 {
     public override string Id => "https";
@@ -72,7 +77,8 @@ internal sealed class HttpsExercise : HttpExercise
 
     public override string Teaches => "HTTPS is the very same HTTP inside TLS, which is why telnet cannot speak it and openssl s_client can.";
 
-    public override string TryByHand(string host, int port) => $"openssl s_client -connect {host}:{port}   then GET / HTTP/1.1   (or curl -k https://{host}:{port}/)";
+    public override string TryByHand(string host, int port) =>
+        $"`openssl s_client -connect {Net.Endpoint(host, port)}`   then `GET / HTTP/1.1`   (or `curl -k https://{Net.Endpoint(host, port)}/`)";
 
     protected override async Task<Stream> OpenAsync(ExerciseContext context, CancellationToken ct) =>
         (await TlsClient.ConnectAsync(context.Host, context.Port, context.Pins, context.TrustNewCert, ct)).Stream;

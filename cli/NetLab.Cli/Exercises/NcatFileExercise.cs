@@ -15,7 +15,7 @@ internal sealed class NcatFileExercise : Exercise
 
     public override string Teaches => "A raw TCP connection carries a file with no protocol at all: the receiver stores whatever arrives until the sender closes.";
 
-    public override string TryByHand(string host, int port) => $"ncat {host} {port}  → /recv outputfile, then: ncat --send-only {host} {port} < inputfile";
+    public override string TryByHand(string host, int port) => $"`ncat {host} {port}` → `/recv outputfile`, then: `ncat --send-only {host} {port} < inputfile`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -44,8 +44,8 @@ internal sealed class NcatFileExercise : Exercise
         await session.SendLineAsync($"/sha256 {name}\n/rm {name}", ct);
         Expect.Equal($"{sha}  {name}", await session.ReadLineAsync(ct), "/sha256 in sha256sum's format");
         await session.ReadLineAsync(ct);
-        figures.Add("stored", $"{size} bytes as {name}");
-        figures.Add("sha256", $"{sha[..16]}… matches");
+        figures.Add("stored", $"{size} bytes as {name}", ("storedBytes", size), ("file", name));
+        figures.Add("sha256", $"{sha[..16]}… matches", ("sha256", sha));
         figures.Add("agent said", Expect.Shorten(report[..report.IndexOf(", sha256", StringComparison.Ordinal)], 100));
     }
 }

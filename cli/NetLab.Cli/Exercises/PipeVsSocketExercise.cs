@@ -22,20 +22,21 @@ internal sealed class PipeVsSocketExercise : Exercise
     public override string Teaches => "The tutorial says pipes are fast and sockets slower but able to cross hosts: here are the three rates side by side.";
 
     public override string TryByHand(string host, int port) =>
-        $"dd if=/dev/zero bs=1M count=256 | cat > /dev/null   vs   printf '/source 256M\\n' | nc {host} {port} | pv > /dev/null";
+        $"`dd if=/dev/zero bs=1M count=256 | cat > /dev/null`   vs   `printf '/source 256M\\n' | nc {host} {port} | pv > /dev/null`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
         var pipe = await MeasurePipeAsync(ct);
         var socket = await MeasureLoopbackAsync(ct);
         var remote = await MeasureAgentAsync(context, ct);
-        figures.Add("pipe (one host)", Figures.MBps(LocalBytes, pipe));
-        figures.Add("loopback socket", Figures.MBps(LocalBytes, socket));
-        figures.Add(context.LocalLab ? "agent (/source, loopback)" : "agent (/source, over the network)", Figures.MBps(remote.Bytes, remote.Elapsed));
+        figures.Add("pipe (one host)", Figures.MBps(LocalBytes, pipe), Unit.MBps, key: "pipeMBps");
+        figures.Add("loopback socket", Figures.MBps(LocalBytes, socket), Unit.MBps);
+        figures.Add(context.LocalLab ? "agent (/source, loopback)" : "agent (/source, over the network)", Figures.MBps(remote.Bytes, remote.Elapsed), Unit.MBps, key: "agentMBps");
         var ratio = socket.TotalSeconds / pipe.TotalSeconds;
         figures.Add("pipe vs loopback socket", ratio >= 1
             ? $"the pipe is {ratio:F1}x faster, as the tutorial says"
-            : $"the socket is {1 / ratio:F1}x faster here: on Linux loopback TCP skips the network entirely");
+            : $"the socket is {1 / ratio:F1}x faster here: on Linux loopback TCP skips the network entirely",
+            ("pipeOverSocket", Math.Round(ratio, 2)));
     }
 
     private static async Task<TimeSpan> MeasurePipeAsync(CancellationToken ct)

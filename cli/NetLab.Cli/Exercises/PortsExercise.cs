@@ -13,7 +13,7 @@ internal sealed class PortsExercise : Exercise
 
     public override string Teaches => "A port is open when something listens and the firewall lets you in, closed when nothing listens (RST), filtered when a firewall drops you.";
 
-    public override string TryByHand(string host, int port) => $"nc -zv {host} 22 25 80 110 443 {port}";
+    public override string TryByHand(string host, int port) => $"`nc -zv {host} 22 25 80 110 443 {port}`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -22,7 +22,7 @@ internal sealed class PortsExercise : Exercise
         var results = await PortScanner.ScanAsync(context.Host, ports, context.WaitFor(TimeSpan.FromSeconds(1.5)), ct);
         foreach (var r in results)
         {
-            figures.Add($"{r.Port}/tcp {(r.Port == context.Port ? "netlab-agent" : r.Service)}", Name(r.State));
+            figures.Add($"{r.Port}/tcp {(r.Port == context.Port ? "netlab-agent" : r.Service)}", Name(r.State), key: $"{r.Port}/tcp");
         }
 
         var agent = State(results, context.Port);

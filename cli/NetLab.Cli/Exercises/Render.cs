@@ -9,25 +9,31 @@ internal static class Render
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>How far figures, lessons and commands sit under their PASS/FAIL line; wrapped lines keep it.</summary>
+    private const int Indent = 7;
+
     public static void Result(IAnsiConsole console, ExerciseResult r, int index, int count)
     {
-        var verdict = r.Passed ? "[green]PASS[/]" : "[red]FAIL[/]";
-        console.MarkupLine($"{verdict} [[{index}/{count}]] [bold]{Markup.Escape(r.Id)}[/]: {Markup.Escape(r.Title)} ({r.Seconds * 1000:F0} ms)");
-        foreach (var (name, value) in r.Figures)
+        new ConsoleLine(0, Indent)
+            .Text(r.Passed ? "PASS" : "FAIL", r.Passed ? "green" : "red")
+            .Text($" [{index}/{count}] ").Text(r.Id, "bold").Text($": {r.Title} ({r.Seconds * 1000:F0} ms)")
+            .WriteTo(console);
+        foreach (var (name, value) in r.Display)
         {
-            console.MarkupLine($"       {Markup.Escape(name)}: {Markup.Escape(value)}");
+            new ConsoleLine(Indent).Text($"{name}: {value}").WriteTo(console);
         }
 
         if (r.Error is not null)
         {
-            console.MarkupLine($"       [red]{Markup.Escape(r.Error)}[/]");
+            new ConsoleLine(Indent).WithCommands(r.Error, "red").WriteTo(console);
         }
 
-        console.MarkupLine($"       [grey]what it shows:[/] {Markup.Escape(r.Teaches)}");
-        console.MarkupLine($"       [grey]try by hand:[/] {Markup.Escape(r.Try)}");
+        new ConsoleLine(Indent).Text("what it shows:", "grey").Text(" " + r.Teaches).WriteTo(console);
+        new ConsoleLine(Indent).Text("try by hand:", "grey").Text(" ").WithCommands(r.Try).WriteTo(console);
     }
 
-    public static string Markdown(RunReport report)
+    /// <summary>The report as Markdown; <paramref name="note"/> (how to get an agent for the commands) closes it.</summary>
+    public static string Markdown(RunReport report, string? note = null)
     {
         var md = new StringBuilder();
         md.AppendLine($"# netlab report: {report.Host}:{report.Port}");
@@ -38,8 +44,8 @@ internal static class Render
         md.AppendLine("|---|---|---|");
         foreach (var r in report.Exercises)
         {
-            var figures = string.Join("; ", r.Figures.Select(f => $"{f.Key}: {f.Value}"));
-            md.AppendLine($"| {r.Id} | {(r.Passed ? "PASS" : "FAIL")} | {Cell(r.Error ?? figures)} |");
+            var figures = string.Join("; ", r.Display.Select(f => $"{f.Key}: {f.Value}"));
+            md.AppendLine($"| {r.Id} | {(r.Passed ? "PASS" : "FAIL")} | {Cell(r.ErrorText ?? figures)} |");
         }
 
         foreach (var r in report.Exercises)
@@ -49,7 +55,7 @@ internal static class Render
             md.AppendLine();
             md.AppendLine(r.Teaches);
             md.AppendLine();
-            foreach (var (name, value) in r.Figures)
+            foreach (var (name, value) in r.Display)
             {
                 md.AppendLine($"- {name}: {value}");
             }
@@ -60,7 +66,13 @@ internal static class Render
             }
 
             md.AppendLine();
-            md.AppendLine($"Try by hand: `{r.Try}`");
+            md.AppendLine($"Try by hand: {r.Try}");
+        }
+
+        if (note is not null)
+        {
+            md.AppendLine();
+            md.AppendLine(note);
         }
 
         return md.ToString();

@@ -10,7 +10,7 @@ internal sealed class TcpExercise : Exercise
 
     public override string Teaches => "A TCP connection is a three-way handshake; then the server speaks first, like the tutorial's ncat --sh-exec \"echo Successfully Connected\".";
 
-    public override string TryByHand(string host, int port) => $"nc {host} {port}";
+    public override string TryByHand(string host, int port) => $"`nc {host} {port}`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -22,8 +22,8 @@ internal sealed class TcpExercise : Exercise
         var (banner, hint) = await client.ReadBannerAsync(ct);
         var bannerAt = clock.Elapsed;
         Expect.That(hint.Contains("/help", StringComparison.Ordinal), "a hint line naming /help", $"\"{Expect.Shorten(hint)}\"");
-        figures.Add("handshake", Figures.Ms(handshake.TotalMilliseconds));
-        figures.Add("banner after", $"{Figures.Ms(bannerAt.TotalMilliseconds)} (the agent first waits to see if you speak TLS or HTTP)");
+        figures.Add("handshake", handshake.TotalMilliseconds, Unit.Ms);
+        figures.Add("banner after", bannerAt.TotalMilliseconds, Unit.Ms, note: "(the agent first waits to see if you speak TLS or HTTP)");
         figures.Add("banner", banner);
     }
 }

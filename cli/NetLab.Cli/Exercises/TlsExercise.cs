@@ -10,7 +10,7 @@ internal sealed class TlsExercise : Exercise
 
     public override string Teaches => "TLS wraps the same TCP stream in encryption; a self-signed certificate is trusted by pinning its fingerprint on first use, as ssh does.";
 
-    public override string TryByHand(string host, int port) => $"openssl s_client -connect {host}:{port}   or   ncat -C --ssl {host} {port}";
+    public override string TryByHand(string host, int port) => $"`openssl s_client -connect {Net.Endpoint(host, port)}`   or   `ncat -C --ssl {host} {port}`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -22,8 +22,10 @@ internal sealed class TlsExercise : Exercise
 
         figures.Add("version", facts.Version);
         figures.Add("cipher", facts.Cipher);
-        figures.Add("certificate", $"{facts.Subject}, self-signed, valid until {facts.NotAfter:yyyy-MM-dd}");
+        figures.Add("certificate", $"{facts.Subject}, self-signed, valid until {facts.NotAfter:yyyy-MM-dd}",
+            ("subject", facts.Subject), ("notAfter", facts.NotAfter.ToUniversalTime()));
         figures.Add("SHA-256", facts.Fingerprint);
-        figures.Add("pin", facts.Pin == PinVerdict.PinnedNow ? "pinned now (first use)" : "matches the pinned fingerprint");
+        figures.Add("pin", facts.Pin == PinVerdict.PinnedNow ? "pinned now (first use)" : "matches the pinned fingerprint",
+            ("pin", facts.Pin == PinVerdict.PinnedNow ? "pinned-now" : "matches"));
     }
 }

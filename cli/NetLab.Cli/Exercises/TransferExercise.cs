@@ -18,7 +18,8 @@ internal sealed class TransferExercise : Exercise
 
     public override string Teaches => "TCP delivers every byte in order: the SHA-256 of what came back equals what was sent, at a rate set by the path.";
 
-    public override string TryByHand(string host, int port) => $"curl -T file http://{host}:{port}/files/   then   curl -o copy http://{host}:{port}/files/file";
+    public override string TryByHand(string host, int port) =>
+        $"`curl -T file http://{Lab.Net.Endpoint(host, port)}/files/`   then   `curl -o copy http://{Lab.Net.Endpoint(host, port)}/files/file`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -51,10 +52,10 @@ internal sealed class TransferExercise : Exercise
         await http.DeleteAsync(url, ct); // tidy: the file counts against this address's quota
 
         context.BytesPerSecond = Math.Min(body.Produced / up.TotalSeconds, back.Length / down.TotalSeconds);
-        figures.Add("size", Figures.Size(body.Produced));
-        figures.Add("upload", Figures.MBps(body.Produced, up));
-        figures.Add("download", Figures.MBps(back.Length, down));
-        figures.Add("sha256", $"{sent[..16]}… both ways");
+        figures.Add("size", body.Produced, Unit.Bytes);
+        figures.Add("upload", Figures.MBps(body.Produced, up), Unit.MBps);
+        figures.Add("download", Figures.MBps(back.Length, down), Unit.MBps);
+        figures.Add("sha256", $"{sent[..16]}… both ways", ("sha256", sent));
     }
 
     /// <summary>Random bytes until the time is up (or the most), hashed as they go.</summary>

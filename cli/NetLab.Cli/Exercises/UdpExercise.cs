@@ -16,7 +16,7 @@ internal sealed class UdpExercise : Exercise
 
     public override string Teaches => "UDP sends datagrams with no handshake and no retransmission: each probe carries its sequence number, so loss and reordering show.";
 
-    public override string TryByHand(string host, int port) => $"nc -u {host} {port}   (each line comes back)";
+    public override string TryByHand(string host, int port) => $"`nc -u {host} {port}`   (each line comes back)";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -73,13 +73,15 @@ internal sealed class UdpExercise : Exercise
         Expect.That(seen.Count > 0, $"some of the {Probes} datagrams echoed back", "none: is UDP port open in the firewall (security group)?");
         rtts.Sort();
         var median = Figures.Percentile(rtts, 50);
-        figures.Add("sent / received", $"{Probes} / {seen.Count}");
-        figures.Add("loss", string.Create(CultureInfo.InvariantCulture, $"{100.0 * (Probes - seen.Count) / Probes:F1} %"));
-        figures.Add("reordered", $"{reordered}");
-        figures.Add("RTT min / median / p99", $"{Figures.Ms(rtts[0])} / {Figures.Ms(median)} / {Figures.Ms(Figures.Percentile(rtts, 99))}");
+        var p99 = Figures.Percentile(rtts, 99);
+        figures.Add("sent / received", $"{Probes} / {seen.Count}", ("sent", Probes), ("received", seen.Count));
+        figures.Add("loss", 100.0 * (Probes - seen.Count) / Probes, Unit.Percent);
+        figures.Add("reordered", reordered, Unit.Count);
+        figures.Add("RTT min / median / p99", $"{Figures.Ms(rtts[0])} / {Figures.Ms(median)} / {Figures.Ms(p99)}",
+            ("rttMinMs", Unit.Ms.Json(rtts[0])), ("rttMedianMs", Unit.Ms.Json(median)), ("rttP99Ms", Unit.Ms.Json(p99)));
         if (context.TcpRttMedianMs is { } tcp)
         {
-            figures.Add("vs TCP echo median", Figures.Ms(tcp));
+            figures.Add("vs TCP echo median", tcp, Unit.Ms, key: "tcpRttMedianMs");
         }
     }
 }

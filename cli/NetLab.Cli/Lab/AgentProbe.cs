@@ -35,7 +35,7 @@ internal static class AgentProbe
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                return Fail($"no answer from {endpoint} within {ConnectTimeout.TotalSeconds:0} s: the host is off, or a firewall drops TCP {port} on the way (the security group admits only its allowedCidr: is that still your address?). Try: netlab ports {host}", ExitCodes.UsageOrConnection);
+                return Fail($"no answer from {endpoint} within {ConnectTimeout.TotalSeconds:0} s: the host is off, or a firewall drops TCP {port} on the way (the security group admits only its allowedCidr: is that still your address?). Try: `netlab ports {host}`", ExitCodes.UsageOrConnection);
             }
             catch (SocketException e)
             {

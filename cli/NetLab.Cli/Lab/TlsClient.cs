@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using NetLab.Agent.Certificates;
 using NetLab.Cli.Exercises;
@@ -46,7 +47,7 @@ internal static class TlsClient
         var pinned = pins.Pinned(endpoint);
         var verdict = pins.Check(endpoint, fingerprint, trustNew);
         var facts = new TlsFacts(
-            ssl.SslProtocol.ToString().Replace("Tls", "TLS ").Replace("TLS 13", "TLS 1.3").Replace("TLS 12", "TLS 1.2"),
+            TlsVersion(ssl.SslProtocol),
             ssl.NegotiatedCipherSuite.ToString(),
             seen!.Subject,
             seen.Issuer,
@@ -66,4 +67,16 @@ internal static class TlsClient
 
         return (ssl, facts);
     }
+
+    /// <summary>The version as openssl names it: TLS 1.3, not .NET's Tls13.</summary>
+    public static string TlsVersion(SslProtocols protocol) => protocol switch
+    {
+#pragma warning disable SYSLIB0039 // old versions are named, never offered
+        SslProtocols.Tls => "TLS 1.0",
+        SslProtocols.Tls11 => "TLS 1.1",
+#pragma warning restore SYSLIB0039
+        SslProtocols.Tls12 => "TLS 1.2",
+        SslProtocols.Tls13 => "TLS 1.3",
+        var other => other.ToString(),
+    };
 }

@@ -34,21 +34,21 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
             return;
         }
 
-        var endpoint = ListenEndpoint();
+        var endpoint = await ListenEndpointAsync(ct);
         using var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+        if (options.Host is null)
         {
             listener.DualMode = true; // no address given: IPv4 and IPv6, like ncat -l
         }
 
         listener.Bind(endpoint);
         listener.Listen(16);
-        Verbose($"Listening on {listener.LocalEndPoint}");
+        Verbose($"Listening on {Listening(listener.LocalEndPoint)}");
         do
         {
             using var peer = await listener.AcceptAsync(ct);
             peer.NoDelay = true;
-            Verbose($"Connection from {peer.RemoteEndPoint}");
+            Verbose($"Connection from {NetcatErrors.Plain(peer.RemoteEndPoint)}.");
             await ServeAcceptedAsync(peer, ct);
         }
         while (options.KeepOpen && !ct.IsCancellationRequested);
@@ -61,7 +61,7 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
         try
         {
             var socket = await Lab.Net.ConnectAsync(options.Host!, options.Port, wait.Token);
-            Verbose($"Connected to {socket.RemoteEndPoint}");
+            Verbose($"Connected to {Connected(socket)}.");
             return socket;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -70,10 +70,26 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
         }
     }
 
-    private IPEndPoint ListenEndpoint()
+    /// <summary>Where -l listens: every address (IPv6 and IPv4) when none is given, else the address, or the name's first address.</summary>
+    private async Task<IPEndPoint> ListenEndpointAsync(CancellationToken ct)
     {
-        var address = options.Host is null ? IPAddress.IPv6Any : IPAddress.Parse(options.Host);
+        var address = options.Host is null ? IPAddress.IPv6Any
+            : IPAddress.TryParse(options.Host, out var ip) ? ip
+            : (await Dns.GetHostAddressesAsync(options.Host, ct)).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First();
         return new IPEndPoint(address, options.Port);
+    }
+
+    /// <summary>The listening address as ncat prints it: both families for a dual-mode socket.</summary>
+    private string Listening(EndPoint? local) =>
+        options.Host is null && local is IPEndPoint ip ? $"[::]:{ip.Port} and 0.0.0.0:{ip.Port}" : NetcatErrors.Plain(local);
+
+    /// <summary>What -v says was reached: host:port as written, and the address a name resolved to.</summary>
+    private string Connected(Socket socket)
+    {
+        var where = Lab.Net.Endpoint(options.Host!, options.Port);
+        return IPAddress.TryParse(options.Host, out _) || socket.RemoteEndPoint is not IPEndPoint remote
+            ? where
+            : $"{where} ({NetcatErrors.Plain(remote.Address)})";
     }
 
     private async Task ConnectPlainAsync(CancellationToken ct)
@@ -90,13 +106,21 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
         await using var ssl = new SslStream(transport, leaveInnerStreamOpen: false);
 
         // Like ncat --ssl: encrypt, but do not verify (use `netlab tls` to see and pin the certificate).
-        await Lab.ConnectOnWriteStream.AuthenticateAsync(ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        try
         {
-            TargetHost = options.Host,
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
-        }, ct), transport);
-        Verbose($"Connected to {transport.Socket.RemoteEndPoint}");
-        Verbose($"TLS {ssl.SslProtocol}, {ssl.NegotiatedCipherSuite}");
+            await Lab.ConnectOnWriteStream.AuthenticateAsync(ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = options.Host,
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            }, ct), transport);
+        }
+        catch (Exception e) when (transport.ConnectError is null && NetcatErrors.IsHandshakeFailure(e))
+        {
+            throw NetcatErrors.Tls(e, $"to {options.Where}");
+        }
+
+        Verbose($"Connected to {Connected(transport.Socket)}.");
+        Verbose($"{Lab.TlsClient.TlsVersion(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}; certificate {ssl.RemoteCertificate?.Subject}");
         await ServeAsync(transport.Socket, ssl, ct);
     }
 
@@ -112,7 +136,24 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
         await using var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         var certificate = AgentCertificate.CreateEphemeral();
         Verbose($"TLS certificate SHA-256 {certificate.Fingerprint}");
-        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = await certificate.ServerContext }, ct);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = await certificate.ServerContext }, ct);
+        }
+        catch (Exception e) when (NetcatErrors.IsHandshakeFailure(e))
+        {
+            // As ncat: said always (a client that cannot connect is the one thing to know), and with -k the next one is served.
+            var failure = NetcatErrors.Tls(e, $"from {NetcatErrors.Plain((peer.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None)}");
+            if (!options.KeepOpen)
+            {
+                throw failure;
+            }
+
+            io.Error.WriteLine($"netlab nc: {failure.Message}");
+            return;
+        }
+
+        Verbose($"{Lab.TlsClient.TlsVersion(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}");
         await ServeAsync(peer, ssl, ct);
     }
 
@@ -180,16 +221,24 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
         try
         {
             int n;
+            var paced = options.Interval > TimeSpan.Zero;
             while ((n = await read(buffer.AsMemory(0, BufferSize), ct)) > 0)
             {
-                var chunk = buffer.AsMemory(0, n);
-                if (converted is not null)
+                // -i: a line at a time with a pause after each, as nc -i; otherwise each chunk as it came.
+                for (var start = 0; start < n;)
                 {
-                    chunk = ToCrlf(buffer.AsSpan(0, n), converted, ref lastWasCr);
-                }
+                    var end = paced ? LineEnd(buffer, start, n) : n;
+                    var chunk = converted is not null ? ToCrlf(buffer.AsSpan(start, end - start), converted, ref lastWasCr) : buffer.AsMemory(start, end - start);
+                    await stream.WriteAsync(chunk, ct);
+                    counters.Sent += chunk.Length;
+                    if (paced && buffer[end - 1] == '\n')
+                    {
+                        await stream.FlushAsync(ct);
+                        await Task.Delay(options.Interval, ct);
+                    }
 
-                await stream.WriteAsync(chunk, ct);
-                counters.Sent += chunk.Length;
+                    start = end;
+                }
             }
 
             await stream.FlushAsync(ct);
@@ -208,6 +257,13 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
                 ArrayPool<byte>.Shared.Return(converted);
             }
         }
+    }
+
+    /// <summary>Just past the first LF at or after <paramref name="start"/>, or <paramref name="end"/> when there is none.</summary>
+    private static int LineEnd(byte[] buffer, int start, int end)
+    {
+        var lf = Array.IndexOf(buffer, (byte)'\n', start, end - start);
+        return lf < 0 ? end : lf + 1;
     }
 
     /// <summary>-C: a bare LF becomes CRLF (telnet's and the RFCs' line ending); CRLF stays as it is.</summary>
@@ -254,6 +310,7 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
         var address = IPAddress.TryParse(options.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(options.Host!, ct))[0];
         using var udp = new UdpClient(address.AddressFamily);
         udp.Connect(address, options.Port);
+        Verbose($"Connected to {(address.ToString() == options.Host ? options.Where : $"{options.Where} ({address})")} (udp).");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var receiving = options.SendOnly ? Task.CompletedTask : UdpReceiveAsync(udp, remember: null, stop.Token);
         if (!options.RecvOnly)
@@ -262,6 +319,7 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
             {
                 await udp.SendAsync(line, ct);
                 counters.Sent += line.Length;
+                await PauseAsync(ct);
             }
 
             stop.CancelAfter(options.Wait);
@@ -272,14 +330,15 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
 
     private async Task UdpListenAsync(CancellationToken ct)
     {
-        using var udp = new UdpClient(ListenEndpoint().AddressFamily);
-        if (udp.Client.AddressFamily == AddressFamily.InterNetworkV6)
+        var endpoint = await ListenEndpointAsync(ct);
+        using var udp = new UdpClient(endpoint.AddressFamily);
+        if (options.Host is null)
         {
             udp.Client.DualMode = true;
         }
 
-        udp.Client.Bind(ListenEndpoint());
-        Verbose($"Listening on {udp.Client.LocalEndPoint} (udp)");
+        udp.Client.Bind(endpoint);
+        Verbose($"Listening on {Listening(udp.Client.LocalEndPoint)} (udp)");
         IPEndPoint? peer = null;
         var receiving = UdpReceiveAsync(udp, remembered => peer = remembered, ct);
         if (!options.RecvOnly)
@@ -290,6 +349,7 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
                 {
                     await udp.SendAsync(line, peer, ct);
                     counters.Sent += line.Length;
+                    await PauseAsync(ct);
                 }
             }
         }
@@ -350,6 +410,9 @@ internal sealed class Netcat(NetcatOptions options, CliIO io, NetcatCounters cou
             yield return pending.ToArray();
         }
     }
+
+    /// <summary>-i: the pause after each line sent.</summary>
+    private Task PauseAsync(CancellationToken ct) => options.Interval > TimeSpan.Zero ? Task.Delay(options.Interval, ct) : Task.CompletedTask;
 
     private void Verbose(string message)
     {

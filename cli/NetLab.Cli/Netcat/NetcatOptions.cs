@@ -12,7 +12,12 @@ internal sealed record NetcatOptions(
     bool Crlf,
     bool KeepOpen,
     bool Verbose,
-    TimeSpan Wait);
+    TimeSpan Wait,
+    TimeSpan Interval)
+{
+    /// <summary>host:port as the user wrote it, for messages (never .NET's "[::ffff:127.0.0.1]:11211").</summary>
+    public string Where => Host is null ? $"port {Port}" : Lab.Net.Endpoint(Host, Port);
+}
 
 /// <summary>Bytes moved, for <c>--json</c>'s summary.</summary>
 internal sealed class NetcatCounters

@@ -67,7 +67,8 @@ public class AgentProcessTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--port", "70000", "--port must be 0-65535")]
+    [InlineData("--port", "70000", "--port: '70000' is not a port; give a number from 0 to 65535")]
+    [InlineData("--port", "abc", "--port: 'abc' is not a port")]
     [InlineData("--bind", "not-an-ip", "--bind: 'not-an-ip' is not an IP address")]
     [InlineData("--sniff-timeout", "soon", "--sniff-timeout: 'soon' is not a duration")]
     [InlineData("--max-file-size", "huge", "--max-file-size: 'huge' is not a size")]
@@ -76,7 +77,7 @@ public class AgentProcessTests : IDisposable
     {
         await using var agent = AgentProcess.Start(option, value, "--data-dir", _dataDir);
         await agent.WaitForExitAsync(30);
-        Assert.NotEqual(0, agent.ExitCode);
+        agent.AssertExit(2);
         Assert.Contains(message, agent.Stderr + agent.Stdout);
         Assert.DoesNotContain("   at ", agent.Stderr);
     }

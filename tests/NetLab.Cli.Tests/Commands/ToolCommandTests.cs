@@ -53,6 +53,26 @@ public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture
     }
 
     [Fact]
+    public async Task Http_always_says_the_status_and_a_redirect_s_location_on_stderr()
+    {
+        var redirect = await Netlab.RunAsync("http", $"{Agent.HttpUrl}/redirect");
+        redirect.AssertExit(0);
+        Assert.Equal(["HTTP/1.1 301 Moved Permanently", "Location: /"], redirect.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal("", redirect.Out); // a 301's body is empty: stdout stays the body, for scripts
+
+        var page = await Netlab.RunAsync("http", $"{Agent.HttpUrl}/");
+        Assert.Equal("HTTP/1.1 200 OK", page.Error.Trim());
+        Assert.Equal("Hello World!\n", page.Out);
+
+        // The real process, as a student runs it in a terminal: both show.
+        await using var netlab = Netlab.Start("http", $"{Agent.HttpUrl}/redirect");
+        await netlab.WaitForExitAsync(30);
+        netlab.AssertExit(0);
+        Assert.Contains("301 Moved Permanently", netlab.Stderr);
+        Assert.Contains("Location: /", netlab.Stderr);
+    }
+
+    [Fact]
     public async Task Https_raw_shows_the_certificate_first()
     {
         var raw = await Netlab.RunAsync("http", $"{Agent.HttpsUrl}/data?format=csv", "--raw");

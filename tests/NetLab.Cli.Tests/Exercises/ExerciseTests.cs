@@ -22,7 +22,7 @@ public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
         var run = await Netlab.RunAsync("lab", "--json");
         run.AssertExit(0);
         var json = run.Json;
-        Assert.Equal("netlab.connect/1", json.GetProperty("schema").GetString());
+        Assert.Equal("netlab.connect/2", json.GetProperty("schema").GetString());
         Assert.Equal(13, json.GetProperty("passed").GetInt32());
         Assert.Equal(0, json.GetProperty("failed").GetInt32());
         var ids = json.GetProperty("exercises").EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToArray();
@@ -30,8 +30,51 @@ public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, 
         foreach (var exercise in json.GetProperty("exercises").EnumerateArray())
         {
             Assert.True(exercise.GetProperty("figures").EnumerateObject().Any(), $"{exercise.GetProperty("id")} has no figures");
+            Assert.True(exercise.GetProperty("display").EnumerateObject().Any(), $"{exercise.GetProperty("id")} has no figures to show");
             Assert.False(string.IsNullOrWhiteSpace(exercise.GetProperty("try").GetString()));
             Assert.False(string.IsNullOrWhiteSpace(exercise.GetProperty("teaches").GetString()));
+        }
+    }
+
+    [Fact]
+    public async Task Json_figures_are_numbers_with_their_unit_in_the_key_and_a_display_beside_them()
+    {
+        var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "tcp,echo,transfer,udp,http,pipe-vs-socket", "--json", "--known-hosts", _pins);
+        run.AssertExit(0);
+        Assert.Equal("netlab.connect/2", run.Json.GetProperty("schema").GetString());
+        var exercises = run.Json.GetProperty("exercises").EnumerateArray().ToDictionary(e => e.GetProperty("id").GetString()!);
+
+        var echo = exercises["echo"].GetProperty("figures");
+        var median = echo.GetProperty("rttMedianMs").GetDouble();
+        Assert.InRange(median, 0.001, 1000);
+        Assert.True(echo.GetProperty("rttMinMs").GetDouble() <= median && median <= echo.GetProperty("rttP99Ms").GetDouble());
+        Assert.True(echo.GetProperty("probes").GetInt32() >= 5);
+        Assert.EndsWith(" ms", exercises["echo"].GetProperty("display").GetProperty("RTT median").GetString());
+
+        var udp = exercises["udp"].GetProperty("figures");
+        Assert.Equal(200, udp.GetProperty("sent").GetInt32());
+        Assert.InRange(udp.GetProperty("lossPercent").GetDouble(), 0, 100);
+        Assert.Equal(udp.GetProperty("sent").GetInt32() - udp.GetProperty("received").GetInt32(), (int)Math.Round(udp.GetProperty("lossPercent").GetDouble() * 2));
+        Assert.True(udp.GetProperty("tcpRttMedianMs").GetDouble() > 0);
+
+        var transfer = exercises["transfer"].GetProperty("figures");
+        Assert.True(transfer.GetProperty("sizeBytes").GetInt64() >= 64 << 10);
+        Assert.True(transfer.GetProperty("uploadMBps").GetDouble() > 0);
+        Assert.Equal(64, transfer.GetProperty("sha256").GetString()!.Length);
+
+        var redirect = exercises["http"].GetProperty("figures").GetProperty("GET /redirect");
+        Assert.Equal(301, redirect.GetProperty("status").GetInt32());
+        Assert.True(redirect.GetProperty("ms").GetDouble() > 0);
+        Assert.True(exercises["tcp"].GetProperty("figures").GetProperty("handshakeMs").GetDouble() > 0);
+        Assert.True(exercises["pipe-vs-socket"].GetProperty("figures").GetProperty("pipeMBps").GetDouble() > 0);
+
+        // Whatever the exercise: a key that names a unit holds a number, never "6.0 ms".
+        foreach (var figure in exercises.Values.SelectMany(e => e.GetProperty("figures").EnumerateObject()))
+        {
+            if (System.Text.RegularExpressions.Regex.IsMatch(figure.Name, "(Ms|MBps|Percent|Bytes)$"))
+            {
+                Assert.True(figure.Value.ValueKind == System.Text.Json.JsonValueKind.Number, $"{figure.Name} is {figure.Value}");
+            }
         }
     }
 

@@ -231,7 +231,88 @@ public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         var port = Netlab.FreePort();
         var nc = await RunNetlabAsync(["nc", "127.0.0.1", port.ToString()], []);
         nc.AssertExit(2);
-        Assert.Contains($"connect to 127.0.0.1:{port}: Connection refused", nc.Stderr);
+        Assert.Equal($"netlab nc: connect to 127.0.0.1:{port}: Connection refused.", nc.Stderr.Trim());
+
+        // ncat's words, the address as typed: not .NET's "[::ffff:127.0.0.1]:port" after them, no firewall blamed.
+        var tls = await RunNetlabAsync(["nc", "--ssl", "localhost", port.ToString()], []);
+        tls.AssertExit(2);
+        Assert.Equal($"netlab nc: connect to localhost:{port}: Connection refused.", tls.Stderr.Trim());
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("0.5")]
+    [InlineData("2s")]
+    [InlineData("500ms")]
+    public async Task Wait_takes_plain_seconds_like_nc_and_units_too(string wait)
+    {
+        var nc = await RunNetlabAsync(["nc", "-w", wait, "127.0.0.1", Agent.Port.ToString()], "/whoami\nq\n"u8.ToArray());
+        nc.AssertExit(0);
+        Assert.Contains("as the agent sees you", nc.Stdout);
+        Assert.EndsWith("Bye!\r\n", nc.Stdout);
+    }
+
+    [Fact]
+    public async Task Interval_pauses_after_each_line_sent_like_nc_i()
+    {
+        var port = Netlab.FreePort();
+        await using var ncat = Tool.Start("ncat", "-l", "127.0.0.1", port.ToString());
+        await WaitForTcpAsync(port);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var nc = await RunNetlabAsync(["nc", "-i", "0.4", "127.0.0.1", port.ToString()], "one\ntwo\nthree\n"u8.ToArray());
+        nc.AssertExit(0);
+        await ncat.WaitForExitAsync(10);
+        Assert.Equal("one\ntwo\nthree\n", ncat.Stdout);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.2), $"three lines with -i 0.4 took {clock.Elapsed.TotalSeconds:F2} s");
+    }
+
+    [Fact]
+    public async Task A_plain_client_to_a_tls_listener_is_told_in_ncat_s_words()
+    {
+        var port = Netlab.FreePort();
+        await using var listener = Netlab.Start("nc", "-l", "--ssl", "127.0.0.1", port.ToString());
+        await WaitForTcpAsync(port);
+        var plain = await Tool.ShellAsync($"echo 'hello, this is not TLS' | nc -N 127.0.0.1 {port}");
+        await listener.WaitForExitAsync(10);
+        listener.AssertExit(2);
+        Assert.Contains("netlab nc: Failed SSL connection from 127.0.0.1: wrong version number", listener.Stderr);
+        Assert.DoesNotContain("frame", listener.Stderr);
+    }
+
+    [Fact]
+    public async Task A_tls_client_to_a_plain_server_is_told_in_openssl_s_words()
+    {
+        var port = Netlab.FreePort();
+        await using var server = Tool.Start("bash", "-c", $"echo 'a plain banner, not TLS' | ncat -l 127.0.0.1 {port}");
+        await WaitForTcpAsync(port);
+        var nc = await RunNetlabAsync(["nc", "--ssl", "127.0.0.1", port.ToString()], []);
+        nc.AssertExit(2);
+        Assert.Contains($"netlab nc: Failed SSL connection to 127.0.0.1:{port}: wrong version number (the other side does not speak TLS).", nc.Stderr);
+    }
+
+    [Fact]
+    public async Task Verbose_names_addresses_as_written_and_tls_by_its_version()
+    {
+        var tls = await RunNetlabAsync(["nc", "-v", "--ssl", "127.0.0.1", Agent.Port.ToString()], "q\n"u8.ToArray());
+        tls.AssertExit(0);
+        Assert.Contains($"netlab nc: Connected to 127.0.0.1:{Agent.Port}.", tls.Stderr);
+        Assert.Matches("netlab nc: TLS 1\\.[23], TLS_", tls.Stderr);
+
+        var named = await RunNetlabAsync(["nc", "-v", "localhost", Agent.Port.ToString()], "q\n"u8.ToArray());
+        Assert.Contains($"netlab nc: Connected to localhost:{Agent.Port} (", named.Stderr);
+
+        var port = Netlab.FreePort();
+        await using var listener = Netlab.Start("nc", "-l", "-v", port.ToString());
+        await WaitForTcpAsync(port);
+        var nc = await Tool.ShellAsync($"echo hi | nc -N 127.0.0.1 {port}");
+        await listener.WaitForExitAsync(10);
+        Assert.Contains($"Listening on [::]:{port} and 0.0.0.0:{port}", listener.Stderr);
+        Assert.Matches("Connection from 127\\.0\\.0\\.1:\\d+\\.", listener.Stderr);
+        foreach (var stderr in new[] { tls.Stderr, named.Stderr, listener.Stderr })
+        {
+            Assert.DoesNotContain("::ffff:", stderr);
+            Assert.DoesNotContain("Tls13", stderr);
+        }
     }
 
     private static async Task<Tool> RunNetlabAsync(string[] args, byte[] stdin)

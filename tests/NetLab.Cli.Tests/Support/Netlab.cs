@@ -16,21 +16,39 @@ public sealed record NetlabRun(int ExitCode, string Out, string Error)
 /// <summary>Runs netlab in-process (output captured through injected writers) or as a real process.</summary>
 public static class Netlab
 {
-    public static Task<NetlabRun> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+    public static Task<NetlabRun> RunAsync(params string[] args) => RunAsync(width: null, CancellationToken.None, args);
 
     /// <summary>In-process, with <paramref name="environment"/> over the process's own (for this run alone: tests run in parallel).</summary>
-    public static async Task<NetlabRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<NetlabRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunAsync(width: null, CancellationToken.None, environment, args);
+
+    /// <summary>In-process, laid out for a console <paramref name="width"/> columns wide (null: as for a pipe); <paramref name="ct"/> is Ctrl-C.</summary>
+    public static Task<NetlabRun> RunAsync(int? width, CancellationToken ct, params string[] args) =>
+        RunAsync(width, ct, new Dictionary<string, string>(), args);
+
+    private static async Task<NetlabRun> RunAsync(int? width, CancellationToken ct, IReadOnlyDictionary<string, string> environment, string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var io = new CliIO(output, error, isTerminal: false, environment: name => environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name));
-        var code = await NetlabApp.RunAsync(args, io);
+        var io = new CliIO(output, error, isTerminal: false, width: width,
+            environment: name => environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name));
+        var code = await NetlabApp.RunAsync(args, io, ct);
         return new NetlabRun(code, output.ToString(), error.ToString());
     }
 
+    /// <summary>Ctrl-C for a netlab process: SIGINT, as the terminal sends it.</summary>
+    public static async Task InterruptAsync(Tool netlab)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-INT", netlab.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>The path of the netlab executable's dll beside the tests, for shell command lines.</summary>
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "netlab.dll");
+
     /// <summary>The netlab executable beside the tests, as a process (for nc's stdin and stdout).</summary>
     public static Tool Start(params string[] args) =>
-        Tool.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "netlab.dll"), .. args]);
+        Tool.Start("dotnet", [Dll, .. args]);
 
     /// <summary>A port that was free a moment ago, for listeners (ncat) that cannot report port 0.</summary>
     public static int FreePort(System.Net.Sockets.SocketType type = System.Net.Sockets.SocketType.Stream)

@@ -26,19 +26,19 @@ public class WanLabTests
         Assert.Equal(13, report.GetProperty("passed").GetInt32());
         var exercises = report.GetProperty("exercises").EnumerateArray().ToDictionary(e => e.GetProperty("id").GetString()!, e => e.GetProperty("figures"));
 
-        var rtt = Number(exercises["echo"].GetProperty("RTT median").GetString()!);
+        var rtt = exercises["echo"].GetProperty("rttMedianMs").GetDouble();
         Assert.InRange(rtt, rttMs * 0.8, rttMs * 1.2);
 
         // Each probe crosses the path twice; with 200 probes, three standard deviations of the estimate either way.
         var roundTripLoss = 1 - ((1 - loss) * (1 - loss));
-        var seenLoss = Number(exercises["udp"].GetProperty("loss").GetString()!) / 100;
+        var seenLoss = exercises["udp"].GetProperty("lossPercent").GetDouble() / 100;
         var spread = 3 * Math.Sqrt(roundTripLoss * (1 - roundTripLoss) / 200);
         Assert.InRange(seenLoss, Math.Max(0, roundTripLoss - spread), roundTripLoss + spread + 0.01);
 
         var ports = exercises["ports"];
-        Assert.Equal("open", ports.GetProperty("22/tcp ssh").GetString());
-        Assert.Equal("open", ports.GetProperty("11211/tcp netlab-agent").GetString());
-        foreach (var closed in new[] { "25/tcp smtp", "80/tcp http", "110/tcp pop3", "443/tcp https" })
+        Assert.Equal("open", ports.GetProperty("22/tcp").GetString());
+        Assert.Equal("open", ports.GetProperty("11211/tcp").GetString());
+        foreach (var closed in new[] { "25/tcp", "80/tcp", "110/tcp", "443/tcp" })
         {
             Assert.Equal("filtered", ports.GetProperty(closed).GetString());
         }
@@ -82,8 +82,6 @@ public class WanLabTests
         Assert.Contains("tcp dport { 22, 11211 } accept", rules);
         Assert.Contains("udp dport { 11211 } accept", rules);
     }
-
-    private static double Number(string figure) => double.Parse(figure.Split(' ')[0], CultureInfo.InvariantCulture);
 
     private static string Nft(params string[] args) => LinuxHost.Run("nft", args);
 }
