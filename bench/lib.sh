@@ -5,7 +5,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 PY=/usr/bin/python3                      # Debian's, where python3-flask lives
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-3}                      # a script that wants another default sets it before sourcing this
 RESULTS=${RESULTS:-}                     # bench/all sets this: every figure is also appended there
 WORK=$(mktemp -d -t netlab-bench-XXXXXX)
 export SEND_FILE="$WORK/zeros"           # tools.py send's 1 MiB page-cached source
@@ -22,9 +22,18 @@ install_peers() {
   "$REPO/scripts/install-tools.sh" wrk iperf3 nginx-light python3-flask procps
 }
 
+quietly() { # command...: runs it with its output kept; on failure, shows the output and stops the benchmark
+  local log="$WORK/quietly.log"
+  if ! "$@" >"$log" 2>&1; then
+    echo "bench: failed: $*" >&2
+    grep -E ": error |error [A-Z]+[0-9]+" "$log" >&2 || tail -40 "$log" >&2
+    exit 1
+  fi
+}
+
 build() {
   echo "building (Release)..." >&2
-  dotnet build "$REPO/cli/NetLab.Cli" -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  quietly dotnet build "$REPO/cli/NetLab.Cli" -c Release --nologo
   AGENT_DLL="$REPO/agent/NetLab.Agent/bin/Release/net10.0/netlab-agent.dll"
   NETLAB_DLL="$REPO/cli/NetLab.Cli/bin/Release/net10.0/netlab.dll"
 }
