@@ -58,9 +58,9 @@ public class QuotaAndCutOffTests : IAsyncLifetime, IDisposable
     {
         var (input, _) = _scratch.RandomFile("slow", 900_000);
         await using var curl = Tool.Start("curl", "-sS", "--limit-rate", "100K", "-T", input, $"{_agent.HttpUrl}/files/slow");
-        await WaitUntilAsync(() => Directory.EnumerateFiles(_agent.FilesDir, ".slow.*").Any(), "the upload to start");
+        await Eventually.UntilAsync(() => Directory.EnumerateFiles(_agent.FilesDir, ".slow.*").Any(), "the upload to start");
         curl.Kill();
-        await WaitUntilAsync(() => !Directory.EnumerateFiles(_agent.FilesDir, ".slow.*").Any(), "the partial upload to be removed");
+        await Eventually.UntilAsync(() => !Directory.EnumerateFiles(_agent.FilesDir, ".slow.*").Any(), "the partial upload to be removed");
         AssertNoTraceOf("slow");
 
         var get = await Curl.GetAsync($"{_agent.HttpUrl}/files/slow");
@@ -77,7 +77,7 @@ public class QuotaAndCutOffTests : IAsyncLifetime, IDisposable
 
         await using var sender = Tool.Start("ncat", "--send-only", _agent.Address, _agent.Port.ToString());
         await sender.WriteAsync(new byte[100_000]);
-        await WaitUntilAsync(() => Directory.EnumerateFiles(_agent.FilesDir, ".sized.*").Any(f => new FileInfo(f).Length > 0), "bytes to arrive");
+        await Eventually.UntilAsync(() => Directory.EnumerateFiles(_agent.FilesDir, ".sized.*").Any(f => new FileInfo(f).Length > 0), "bytes to arrive");
         sender.Kill();
 
         await session.WaitForOutputAsync("ERROR sized: transfer incomplete: 100000 of 500000 bytes arrived; nothing was stored");
@@ -88,15 +88,5 @@ public class QuotaAndCutOffTests : IAsyncLifetime, IDisposable
     {
         Assert.False(File.Exists(Path.Combine(_agent.FilesDir, name)), $"{name} exists");
         Assert.Empty(Directory.EnumerateFiles(_agent.FilesDir, $".{name}.*"));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition(), $"timed out waiting for {what}");
     }
 }

@@ -38,7 +38,9 @@ public class AgentProcessTests : IDisposable
 
             await agent.WaitForExitAsync(10);
             clock.Stop();
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"stopping took {clock.Elapsed.TotalSeconds:F2} s");
+            // The agent gives itself 2 s (HostOptions.ShutdownTimeout); the rest is room for a slow, busy machine.
+            // What matters is that stopping does not wait for the sessions' 10-minute idle timeout.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {clock.Elapsed.TotalSeconds:F2} s");
             agent.AssertExit(0);
 
             foreach (var client in sessions)

@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using NetLab.Agent.Tests.Support;
 using NetLab.Agent.Hosting;
 
 namespace NetLab.Agent.Tests.Hosting;
@@ -32,13 +32,10 @@ public class LimitOptionsTests
     [Fact]
     public void The_README_lists_every_limit_with_its_default()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         foreach (var option in LimitOptions.All)
         {
             Assert.Contains($"| `{option.Name}` | {option.DefaultText} |", readme);
         }
     }
-
-    private static string RepositoryRoot([CallerFilePath] string source = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", "..", ".."));
 }

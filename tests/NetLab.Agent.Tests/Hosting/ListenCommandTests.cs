@@ -48,7 +48,7 @@ public class ListenCommandTests
         var stderr = new StringWriter();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var first = ListenCommand.RunAsync(IPAddress.Loopback, agent.Port, null, stdin.Reader.AsStream(), stdout.Writer.AsStream(), TextWriter.Synchronized(stderr), stop.Token);
-        await Until(() => agent.Host.Lab.Listens.Count == 1);
+        await Eventually.UntilAsync(() => agent.Host.Lab.Listens.Count == 1, "the first terminal's wait");
 
         var (code, _, refused) = await RunAsync(IPAddress.Loopback, agent.Port, TimeSpan.FromSeconds(10));
         Assert.Equal(ListenCommand.Failed, code);
@@ -69,7 +69,7 @@ public class ListenCommandTests
 
         Assert.Equal(0, await first.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("connection from 127.0.0.1:", stderr.ToString());
-        await Until(() => agent.Host.Lab.Listens.Count == 0);
+        await Eventually.UntilAsync(() => agent.Host.Lab.Listens.Count == 0, "the wait to be removed");
     }
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IPAddress? from, int port, TimeSpan timeout)
@@ -86,15 +86,5 @@ public class ListenCommandTests
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-
-        Assert.True(condition());
     }
 }

@@ -238,12 +238,5 @@ public sealed class TestInternet : IDisposable
         }
     }
 
-    internal static (int Code, string Output) TryRun(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(Tool.Require(file), args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + error);
-    }
+    internal static (int Code, string Output) TryRun(string file, params string[] args) => Tool.Run(file, args);
 }

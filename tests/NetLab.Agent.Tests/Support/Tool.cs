@@ -115,6 +115,25 @@ public sealed class Tool : IAsyncDisposable
         return tool;
     }
 
+    /// <summary>
+    /// Runs a command to completion, synchronously (set-up and tear-down of test beds: ip, nft): its exit code
+    /// and what it printed, stdout then stderr. A missing tool fails loudly, as <see cref="Require"/> says.
+    /// </summary>
+    public static (int Code, string Output) Run(string name, params string[] args)
+    {
+        var info = new ProcessStartInfo(Require(name)) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+
     /// <summary>Runs a shell pipeline, for the tutorial's exact commands (<c>printf ... | nc -q1 ...</c>).</summary>
     public static Task<Tool> ShellAsync(string command, int timeoutSeconds = 20) =>
         RunAsync("bash", ["-c", command], timeoutSeconds: timeoutSeconds);

@@ -11,7 +11,7 @@ public partial class RunScriptTests
     [Fact]
     public async Task Run_sh_walks_every_step_and_finishes_in_bounded_time()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var steps = Step().Matches(await File.ReadAllTextAsync(Path.Combine(root, "run.sh"))).Select(m => m.Groups[1].Value.Replace("\\\"", "\"")).ToList();
         Assert.True(steps.Count >= 10, $"found {steps.Count} steps in run.sh");
 
@@ -33,22 +33,9 @@ public partial class RunScriptTests
     [Fact]
     public async Task Run_sh_refuses_a_bad_port_in_one_line()
     {
-        var run = await Tool.ShellAsync($"cd '{RepositoryRoot()}' && ./run.sh --port http");
+        var run = await Tool.ShellAsync($"cd '{Repository.Root}' && ./run.sh --port http");
         run.AssertExit(2);
         Assert.Equal("run.sh: --port needs a port, 1-65535 (e.g. --port 11211)", run.Stderr.Trim());
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NetLabCloud.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("NetLabCloud.sln not found above the test binaries");
     }
 
     [GeneratedRegex("^step \"(.*)\"$", RegexOptions.Multiline)]

@@ -12,7 +12,7 @@ public class ToolPackageTests : IDisposable
     [Fact]
     public async Task The_packed_tool_installs_and_runs_the_lab()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var packages = Path.Combine(_work, "packages");
         var tools = Path.Combine(_work, "tools");
 
@@ -29,18 +29,5 @@ public class ToolPackageTests : IDisposable
         lab.AssertExit(0);
         var report = System.Text.Json.JsonDocument.Parse(lab.Stdout).RootElement;
         Assert.Equal(13, report.GetProperty("passed").GetInt32());
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NetLabCloud.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("NetLabCloud.sln not found above the test binaries");
     }
 }

@@ -15,7 +15,7 @@ public sealed class TestNetwork : IDisposable
     public const int FilteredPort = 9;
 
     private readonly string _ns = $"nlt{Environment.ProcessId % 10000}{Random.Shared.Next(100, 999)}";
-    private readonly Process _listener;
+    private readonly Process? _listener;
 
     public TestNetwork()
     {
@@ -30,6 +30,14 @@ public sealed class TestNetwork : IDisposable
         InNamespace("ip", "addr", "add", $"{PeerAddress}/30", "dev", $"{_ns}n");
         InNamespace("ip", "link", "set", $"{_ns}n", "up");
         InNamespace("ip", "link", "set", "lo", "up");
+        // Nothing may go out to a real network if the set-up went wrong: the way to the peer must be our veth.
+        var route = TryRun("ip", "route", "get", PeerAddress).Output;
+        if (!route.Contains($"dev {_ns}h", StringComparison.Ordinal))
+        {
+            Dispose();
+            throw new InvalidOperationException($"refusing to run: the way to {PeerAddress} is not the test's veth: {route}");
+        }
+
         InNamespace("nft", "add", "table", "inet", "netlab");
         InNamespace("nft", "add", "chain", "inet", "netlab", "input", "{ type filter hook input priority 0 ; }");
         InNamespace("nft", "add", "rule", "inet", "netlab", "input", "tcp", "dport", $"{FilteredPort}", "drop");
@@ -49,8 +57,12 @@ public sealed class TestNetwork : IDisposable
 
     public void Dispose()
     {
-        _listener.Kill(entireProcessTree: true);
-        _listener.WaitForExit();
+        if (_listener is not null)
+        {
+            _listener.Kill(entireProcessTree: true);
+            _listener.WaitForExit();
+        }
+
         Run("ip", "netns", "del", _ns);
         TryRun("ip", "link", "del", $"{_ns}h");
     }
@@ -59,10 +71,7 @@ public sealed class TestNetwork : IDisposable
     {
         for (var i = 0; i < 100; i++)
         {
-            using var probe = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", _ns, "ss", "-ltn", $"sport = :{OpenPort}"]) { RedirectStandardOutput = true })!;
-            var output = probe.StandardOutput.ReadToEnd();
-            probe.WaitForExit();
-            if (output.Contains($":{OpenPort}"))
+            if (TryRun("ip", "netns", "exec", _ns, "ss", "-ltn", $"sport = :{OpenPort}").Output.Contains($":{OpenPort}", StringComparison.Ordinal))
             {
                 return;
             }
@@ -77,19 +86,13 @@ public sealed class TestNetwork : IDisposable
 
     private static void Run(string file, params string[] args)
     {
-        var (code, error) = TryRun(file, args);
+        var (code, output) = TryRun(file, args);
         if (code != 0)
         {
             throw new InvalidOperationException(
-                $"{file} {string.Join(' ', args)} failed ({code}): {error}. These tests need root, iproute2 and nftables (./test.sh installs them).");
+                $"{file} {string.Join(' ', args)} failed ({code}): {output.Trim()}. These tests need root, iproute2 and nftables (./test.sh installs them).");
         }
     }
 
-    private static (int Code, string Error) TryRun(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(NetLab.Agent.Tests.Support.Tool.Require(file), args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, error);
-    }
+    private static (int Code, string Output) TryRun(string file, params string[] args) => NetLab.Agent.Tests.Support.Tool.Run(file, args);
 }
