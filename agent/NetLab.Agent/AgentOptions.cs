@@ -27,6 +27,9 @@ public sealed record AgentOptions
     /// <summary>Lets an embedding program (the CLI's lab, tests) route or silence the agent's logs.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
+    /// <summary>The agent's clock: lab use, budgets, timeouts, file expiry (tests pass a fake one).</summary>
+    internal TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>How long the host has been up when the agent starts (tests pretend; by default, since boot).</summary>
     internal TimeSpan? HostUptime { get; init; }
 

@@ -132,7 +132,7 @@ public sealed class AgentHost : IAsyncDisposable
             options,
             endpoint,
             loading.GetAwaiter().GetResult(), // awaited below, before anything resolves it
-            TimeProvider.System,
+            options.Time,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("NetLab.Agent"),
             sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
         builder.Services.AddHostedService(sp => new UdpEchoService(udp, sp.GetRequiredService<LabServices>()));

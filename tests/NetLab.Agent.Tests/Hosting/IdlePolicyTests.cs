@@ -74,12 +74,19 @@ public class IdlePolicyTests : IDisposable
     [Fact]
     public async Task Health_reports_idle_time_and_loopback_does_not_count_as_activity()
     {
-        await using var agent = await TestAgent.StartAsync();
-        await Task.Delay(1200);
+        // The agent's clock, not the test's: 25 minutes pass at once.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var agent = await TestAgent.StartAsync(time: time);
+        time.Advance(TimeSpan.FromMinutes(25));
         var first = System.Text.Json.JsonDocument.Parse((await Curl.GetAsync($"{agent.HttpUrl}/health")).Body).RootElement;
+        Assert.Equal(1500, first.GetProperty("idleSeconds").GetDouble());
+        Assert.Equal("ok", first.GetProperty("status").GetString());
+
+        // A page fetched from loopback (the host's own checks come from there) is not lab use.
+        await Curl.GetAsync($"{agent.HttpUrl}/index/Adam");
+        time.Advance(TimeSpan.FromMinutes(1));
         var second = System.Text.Json.JsonDocument.Parse((await Curl.GetAsync($"{agent.HttpUrl}/health")).Body).RootElement;
-        Assert.True(first.GetProperty("idleSeconds").GetDouble() >= 1.0);
-        Assert.True(second.GetProperty("idleSeconds").GetDouble() >= first.GetProperty("idleSeconds").GetDouble());
+        Assert.Equal(1560, second.GetProperty("idleSeconds").GetDouble());
     }
 
     [Fact]

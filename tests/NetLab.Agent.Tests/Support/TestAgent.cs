@@ -41,7 +41,7 @@ public sealed class TestAgent : IAsyncDisposable
     public string FilesDir => Directory.CreateDirectory(Path.Combine(DataDir, "files", "127.0.0.1")).FullName;
 
     public static async Task<TestAgent> StartAsync(
-        Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null, IPAddress? bind = null, TimeSpan? sniffTimeout = null)
+        Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null, IPAddress? bind = null, TimeSpan? sniffTimeout = null, TimeProvider? time = null)
     {
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("netlab-agent-test-").FullName;
@@ -53,6 +53,7 @@ public sealed class TestAgent : IAsyncDisposable
             SniffTimeout = sniffTimeout ?? DefaultSniffWindow,
             Limits = (limits ?? (l => l))(new AgentLimits()),
             ConfigureLogging = logging => logging.ClearProviders(),
+            Time = time ?? TimeProvider.System,
         };
         return new TestAgent(await AgentHost.StartAsync(options), dataDir, owns);
     }
