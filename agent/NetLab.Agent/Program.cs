@@ -15,6 +15,12 @@ var root = AgentCommand.Create(async options =>
         Console.Error.WriteLine($"netlab-agent: {message}");
         return 2;
     }
+    catch (Exception e) when (Environment.GetEnvironmentVariable("NETLAB_DEBUG") != "1")
+    {
+        // Anything else is one line too; NETLAB_DEBUG=1 shows the whole exception (as netlab does).
+        Console.Error.WriteLine($"netlab-agent: could not start: {e.GetBaseException().Message} (NETLAB_DEBUG=1 shows the details)");
+        return 1;
+    }
 
     await using (agent)
     {

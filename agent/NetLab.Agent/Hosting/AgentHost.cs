@@ -123,6 +123,9 @@ public sealed class AgentHost : IAsyncDisposable
         // in one line (Internet/ClientLog.cs); Kestrel's own lines for it carry stack traces.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Critical);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Diagnostics", LogLevel.Critical);
+        // A start that fails (the port is taken) is said once, in a sentence, by netlab-agent itself (AgentCommand.Explain),
+        // not as the host's "Hosting failed to start" with Kestrel's stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
 

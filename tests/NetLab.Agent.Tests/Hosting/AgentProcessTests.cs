@@ -96,6 +96,8 @@ public class AgentProcessTests : IDisposable
         agent.AssertExit(2);
         Assert.Contains($"port {port} on 127.0.0.1 is already in use", agent.Stderr);
         Assert.DoesNotContain("   at ", agent.Stderr);
+        Assert.DoesNotContain("   at ", agent.Stdout); // not the host's "Hosting failed to start" either
+        Assert.DoesNotContain("Hosting failed", agent.Stdout);
     }
 
     [Fact]
