@@ -13,32 +13,24 @@ internal sealed class StalledException(string message) : IOException(message);
 internal static class Progress
 {
     /// <summary>Flushes; throws <see cref="StalledException"/> when the client has not taken the bytes within <paramref name="stall"/>.</summary>
-    public static async ValueTask<FlushResult> FlushAsync(PipeWriter output, TimeSpan stall, TimeProvider time, CancellationToken cancellationToken)
-    {
-        using var timer = new CancellationTokenSource(stall, time);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-        try
-        {
-            return await output.FlushAsync(either.Token);
-        }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new StalledException($"the client read nothing for {stall.TotalSeconds:0} s");
-        }
-    }
+    public static ValueTask<FlushResult> FlushAsync(PipeWriter output, TimeSpan stall, TimeProvider time, CancellationToken cancellationToken) =>
+        WithinAsync(output.FlushAsync, stall, time, "read nothing", cancellationToken);
 
     /// <summary>Reads; throws <see cref="StalledException"/> when nothing arrives within <paramref name="stall"/>.</summary>
-    public static async ValueTask<ReadResult> ReadAsync(PipeReader input, TimeSpan stall, TimeProvider time, CancellationToken cancellationToken)
+    public static ValueTask<ReadResult> ReadAsync(PipeReader input, TimeSpan stall, TimeProvider time, CancellationToken cancellationToken) =>
+        WithinAsync(input.ReadAsync, stall, time, "sent nothing", cancellationToken);
+
+    private static async ValueTask<T> WithinAsync<T>(Func<CancellationToken, ValueTask<T>> operation, TimeSpan stall, TimeProvider time, string what, CancellationToken cancellationToken)
     {
         using var timer = new CancellationTokenSource(stall, time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
-            return await input.ReadAsync(either.Token);
+            return await operation(either.Token);
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new StalledException($"the client sent nothing for {stall.TotalSeconds:0} s");
+            throw new StalledException($"the client {what} for {stall.TotalSeconds:0} s");
         }
     }
 }
