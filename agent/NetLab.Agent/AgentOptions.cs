@@ -28,7 +28,7 @@ public sealed record AgentOptions
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
     /// <summary>The agent's clock: lab use, budgets, timeouts, file expiry (tests pass a fake one).</summary>
-    internal TimeProvider Time { get; init; } = TimeProvider.System;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>How long the host has been up when the agent starts (tests pretend; by default, since boot).</summary>
     internal TimeSpan? HostUptime { get; init; }

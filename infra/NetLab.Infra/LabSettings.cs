@@ -7,7 +7,10 @@ namespace NetLab.Infra;
 /// <summary>The lab host's CPU architecture, as the context value <c>arch</c> names it.</summary>
 public enum LabArch
 {
+    /// <summary>Intel or AMD (t3.micro by default).</summary>
     X86_64,
+
+    /// <summary>Graviton (t4g.micro by default).</summary>
     Arm64,
 }
 
@@ -26,11 +29,13 @@ public enum LabArch
 public sealed partial record LabSettings(
     string AllowedCidr, string InstanceType, LabArch Arch, int TtlMinutes, int MaxHours, long EgressPerAddressPerHour, long EgressPerDay)
 {
+    /// <summary>The whole IPv4 internet: allowedCidr's default, which synth warns about.</summary>
     public const string AnyIPv4 = "0.0.0.0/0";
 
     /// <summary>The .NET runtime identifier the agent is published for.</summary>
     public string RuntimeId => Arch == LabArch.Arm64 ? "linux-arm64" : "linux-x64";
 
+    /// <summary>The Amazon Linux 2023 image's CPU type for <see cref="Arch"/>.</summary>
     public AmazonLinuxCpuType CpuType => Arch == LabArch.Arm64 ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64;
 
     /// <summary>Reads and checks the context values; <paramref name="context"/> returns null for unset keys.</summary>

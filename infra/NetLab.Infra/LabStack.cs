@@ -9,9 +9,13 @@ namespace NetLab.Infra;
 /// <summary>The whole lab: network, host, and the outputs a student needs. <c>cdk destroy</c> removes all of it.</summary>
 public sealed class LabStack : Stack
 {
+    /// <summary>The tag on every resource of the lab (netlab status and down look for it).</summary>
     public const string TagKey = LabTag.Key;
+
+    /// <summary>The value of <see cref="TagKey"/>.</summary>
     public const string TagValue = LabTag.Value;
 
+    /// <summary>Builds the stack from <paramref name="settings"/>, with the agent published to <paramref name="agentFolder"/>.</summary>
     public LabStack(Construct scope, string id, LabSettings settings, string agentFolder, IStackProps? props = null)
         : base(scope, id, props)
     {
@@ -42,6 +46,7 @@ public sealed class LabStack : Stack
             "The stop AWS enforces, and when");
     }
 
+    /// <summary>The lab host: its instance, key pair and install.</summary>
     public LabHost Host { get; }
 
     /// <summary>The stop AWS enforces; null when maxHours is 0.</summary>

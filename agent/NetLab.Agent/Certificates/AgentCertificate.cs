@@ -11,6 +11,7 @@ namespace NetLab.Agent.Certificates;
 /// </summary>
 public sealed class AgentCertificate
 {
+    /// <summary>The certificate and its key in the data directory (PKCS#12, owner-only).</summary>
     public const string FileName = "agent-cert.pfx";
 
     private AgentCertificate(X509Certificate2 certificate, CertificateOrigin origin)
@@ -26,6 +27,7 @@ public sealed class AgentCertificate
     /// <summary>The certificate as SslStream serves it (chain built once, off the start path).</summary>
     public Task<SslStreamCertificateContext> ServerContext { get; }
 
+    /// <summary>The certificate with its private key, as TLS serves it.</summary>
     public X509Certificate2 Certificate { get; }
 
     /// <summary>True when this start generated the certificate (a new key).</summary>

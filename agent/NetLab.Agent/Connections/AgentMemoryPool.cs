@@ -15,7 +15,7 @@ namespace NetLab.Agent.Connections;
 /// <see cref="MaxLargeBlocks"/> exist and past them the rents get 4 KiB blocks. An idle connection holds no
 /// block at all (the transport waits for data before it rents one).
 /// </remarks>
-public sealed class AgentMemoryPool : MemoryPool<byte>
+internal sealed class AgentMemoryPool : MemoryPool<byte>
 {
     /// <summary>The large block: 1 MiB, as iperf3 reads.</summary>
     public const int LargeBlock = 1024 * 1024;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Connections;
 namespace NetLab.Agent.Connections;
 
 /// <summary>Gives Kestrel (its socket transport and its HTTP layer) <see cref="AgentMemoryPool"/>s.</summary>
-public sealed class AgentMemoryPoolFactory : IMemoryPoolFactory<byte>
+internal sealed class AgentMemoryPoolFactory : IMemoryPoolFactory<byte>
 {
     public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new AgentMemoryPool();
 }

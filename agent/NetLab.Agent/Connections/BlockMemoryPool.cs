@@ -14,7 +14,7 @@ namespace NetLab.Agent.Connections;
 /// <see cref="TryRent"/> says no rather than allocate another, and <see cref="Rent"/> hands out a block the pool
 /// does not keep.
 /// </remarks>
-public sealed class BlockMemoryPool(int blockSize, int maxRetained, int maxLive = int.MaxValue) : MemoryPool<byte>
+internal sealed class BlockMemoryPool(int blockSize, int maxRetained, int maxLive = int.MaxValue) : MemoryPool<byte>
 {
     /// <summary>Kestrel's block size, and the agent's for everything but bulk receives.</summary>
     public const int SmallBlock = 4 * 1024;

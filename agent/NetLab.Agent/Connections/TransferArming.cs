@@ -3,7 +3,7 @@ using System.Net;
 namespace NetLab.Agent.Connections;
 
 /// <summary>What the next connection from an address is for.</summary>
-public enum TransferDirection
+internal enum TransferDirection
 {
     /// <summary>Store everything it sends into the file (<c>ncat -l 11211 &gt; outputfile</c>).</summary>
     Receive,

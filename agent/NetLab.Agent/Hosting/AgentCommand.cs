@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Connections;
 namespace NetLab.Agent.Hosting;
 
 /// <summary>The <c>netlab-agent</c> command line.</summary>
-public static class AgentCommand
+internal static class AgentCommand
 {
     private static readonly AgentOptions Defaults = new();
 

@@ -99,8 +99,10 @@ public sealed class AgentHost : IAsyncDisposable
     /// <summary>Completes when the agent was asked to stop (SIGTERM, Ctrl+C, systemd) and has stopped.</summary>
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
+    /// <summary>Stops listening and ends every session (they are told the agent is shutting down).</summary>
     public Task StopAsync() => _app.StopAsync();
 
+    /// <summary>Stops the agent, if it still runs, and releases its sockets and files.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

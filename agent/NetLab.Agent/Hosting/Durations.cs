@@ -5,6 +5,7 @@ namespace NetLab.Agent.Hosting;
 /// <summary>Durations as people type them: <c>300ms</c>, <c>2s</c>, <c>10m</c>, <c>1h</c>.</summary>
 public static class Durations
 {
+    /// <summary>Parses a number with its unit (ms, s, m or h); false for anything else, a bare number included.</summary>
     public static bool TryParse(string? text, out TimeSpan duration)
     {
         duration = default;

@@ -10,7 +10,7 @@ namespace NetLab.Agent.Hosting;
 /// keeps the host running; exit 3 means "stop now" (the lab host's timer then powers off, which EC2 turns into
 /// a stop). It executes nothing itself, and needs no privilege.
 /// </summary>
-public static class IdleCheckCommand
+internal static class IdleCheckCommand
 {
     public const int StopExitCode = IdleExitCodes.Stop;
 

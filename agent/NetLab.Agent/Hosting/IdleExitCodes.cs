@@ -1,7 +1,7 @@
 namespace NetLab.Agent.Hosting;
 
 /// <summary>What <c>netlab-agent idle-check</c> exits with; the lab host's time-to-live unit reads it (the stack links this file).</summary>
-public static class IdleExitCodes
+internal static class IdleExitCodes
 {
     /// <summary>Keep the host running.</summary>
     public const int Keep = 0;

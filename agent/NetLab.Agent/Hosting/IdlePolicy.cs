@@ -1,7 +1,7 @@
 namespace NetLab.Agent.Hosting;
 
 /// <summary>The time-to-live's verdict, with the reason in words for the journal.</summary>
-public sealed record IdleVerdict(bool Stop, string Reason);
+internal sealed record IdleVerdict(bool Stop, string Reason);
 
 /// <summary>What the time-to-live decides from.</summary>
 /// <param name="AgentIdle">Time since the last lab use the agent saw; null when the agent did not answer.</param>
@@ -9,7 +9,7 @@ public sealed record IdleVerdict(bool Stop, string Reason);
 /// <param name="Uptime">Time since the machine booted (an EC2 start is a boot).</param>
 /// <param name="Ttl">The idle time-to-live; zero turns it off.</param>
 /// <param name="MaxLifetime">The host's maximum lifetime; zero turns it off.</param>
-public sealed record IdleFacts(TimeSpan? AgentIdle, int Logins, TimeSpan Uptime, TimeSpan Ttl, TimeSpan MaxLifetime);
+internal sealed record IdleFacts(TimeSpan? AgentIdle, int Logins, TimeSpan Uptime, TimeSpan Ttl, TimeSpan MaxLifetime);
 
 /// <summary>
 /// Cost safety for a cloud lab host. It stops when it has run its maximum lifetime, whatever the traffic; else
@@ -17,7 +17,7 @@ public sealed record IdleFacts(TimeSpan? AgentIdle, int Logins, TimeSpan Uptime,
 /// open ssh login keeps it running, and an agent that does not answer at all counts as idle since boot (a
 /// broken lab should not run up a bill either).
 /// </summary>
-public static class IdlePolicy
+internal static class IdlePolicy
 {
     public static IdleVerdict Decide(IdleFacts facts)
     {

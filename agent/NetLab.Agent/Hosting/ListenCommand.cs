@@ -13,7 +13,7 @@ namespace NetLab.Agent.Hosting;
 /// half a second for what is already typed, as socat's closing phase).
 /// Connections from anyone else (the internet's scanners, a classmate) are the agent's, served as usual.
 /// </summary>
-public static class ListenCommand
+internal static class ListenCommand
 {
     /// <summary>Exit status when the agent is not there or refuses the wait.</summary>
     public const int Failed = 1;

@@ -5,7 +5,7 @@ using System.Text;
 namespace NetLab.Agent.Sniffing;
 
 /// <summary>What the first bytes of a connection say it is.</summary>
-public enum SniffVerdict
+internal enum SniffVerdict
 {
     /// <summary>Not enough bytes yet to tell.</summary>
     NeedMore,
@@ -31,13 +31,13 @@ public enum SniffVerdict
 /// <param name="SawData">The client sent bytes before the verdict (a silent client has not).</param>
 /// <param name="SawEnd">The client half-closed (FIN) before the verdict.</param>
 /// <param name="StartsWithCommand">What the client sent at once begins with a text-session command line (<c>/help</c>, <c>/recv x</c>, <c>q</c>).</param>
-public readonly record struct SniffResult(SniffVerdict Verdict, bool SawData, bool SawEnd, bool StartsWithCommand = false);
+internal readonly record struct SniffResult(SniffVerdict Verdict, bool SawData, bool SawEnd, bool StartsWithCommand = false);
 
 /// <summary>
 /// Classifies the start of a connection without consuming it, the way sslh does: the decision is made on
 /// whatever has arrived so far, and <see cref="SniffVerdict.NeedMore"/> asks for more.
 /// </summary>
-public static class Sniffer
+internal static class Sniffer
 {
     /// <summary>
     /// The most of a request line the sniffer waits for. A longer line that starts like a request (a method, a

@@ -1,7 +1,7 @@
 namespace NetLab.Agent.Storage;
 
 /// <summary>Stored files have plain names: no path separators, no <c>..</c>, no hidden files.</summary>
-public static class FileNames
+internal static class FileNames
 {
     /// <summary>Longest accepted name.</summary>
     public const int MaxLength = 128;

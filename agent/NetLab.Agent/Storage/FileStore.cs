@@ -3,7 +3,7 @@ using System.Net;
 namespace NetLab.Agent.Storage;
 
 /// <summary>A stored file as listed to its owner.</summary>
-public sealed record StoredFile(string Name, long Length, DateTimeOffset Modified);
+internal sealed record StoredFile(string Name, long Length, DateTimeOffset Modified);
 
 /// <summary>
 /// The agent's files. Each belongs to the client address that stored it: listed, read, replaced and deleted
@@ -19,7 +19,7 @@ public sealed record StoredFile(string Name, long Length, DateTimeOffset Modifie
 /// anything for a quota, the store counts the folder again: an operator may have deleted files by hand, and
 /// "storage full" must be true when said.
 /// </remarks>
-public sealed class FileStore : IDisposable
+internal sealed class FileStore : IDisposable
 {
     /// <summary>What a file costs at the least, and the unit its size is counted in, as a file system does.</summary>
     public const long Block = 4096;

@@ -1,7 +1,7 @@
 namespace NetLab.Agent.Storage;
 
 /// <summary>Why a store or fetch was refused.</summary>
-public enum StorageError
+internal enum StorageError
 {
     InvalidName,
     NotFound,
@@ -12,7 +12,7 @@ public enum StorageError
 }
 
 /// <summary>A refused store or fetch, with a message fit to show the client as is.</summary>
-public sealed class StorageException(StorageError error, string message) : Exception(message)
+internal sealed class StorageException(StorageError error, string message) : Exception(message)
 {
     public StorageError Error { get; } = error;
 }

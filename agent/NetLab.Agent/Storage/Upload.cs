@@ -4,7 +4,7 @@ namespace NetLab.Agent.Storage;
 /// One file being stored. Bytes go to a hidden temporary file; <see cref="CommitAsync"/> renames it into
 /// place; disposing without committing deletes it and gives its quota back.
 /// </summary>
-public sealed class Upload : IAsyncDisposable
+internal sealed class Upload : IAsyncDisposable
 {
     private readonly FileStore _store;
     private readonly string _owner;

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace NetLab.Agent.Text;
 
 /// <summary>Byte counts as people type them: <c>1000</c>, <c>64K</c>, <c>10M</c>, <c>2G</c> (binary multiples).</summary>
-public static class ByteSize
+internal static class ByteSize
 {
     public static bool TryParse(string? text, out long bytes)
     {

@@ -10,7 +10,7 @@ using NetLab.Agent.Sniffing;
 namespace NetLab.Agent.Text;
 
 /// <summary>How a text session ended.</summary>
-public enum SessionEnd
+internal enum SessionEnd
 {
     /// <summary>Closed: q, EOF, idleness, or the agent stopping.</summary>
     Closed,

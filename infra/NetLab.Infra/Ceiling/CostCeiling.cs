@@ -24,6 +24,7 @@ namespace NetLab.Infra.Ceiling;
 /// </remarks>
 public sealed class CostCeiling : Construct
 {
+    /// <summary>Builds the rule and the state machine that stop <paramref name="instance"/> <paramref name="maxHours"/> hours after each start.</summary>
     public CostCeiling(Construct scope, string id, Instance_ instance, int maxHours)
         : base(scope, id)
     {
@@ -69,7 +70,9 @@ public sealed class CostCeiling : Construct
         Nag.Suppress(StateMachine, "AwsSolutions-SF2", history + "X-Ray traces of a single wait would add cost and nothing to read.");
     }
 
+    /// <summary>The wait-then-stop workflow.</summary>
     public StateMachine StateMachine { get; }
 
+    /// <summary>The rule that starts it when the instance reaches running.</summary>
     public Rule Rule { get; }
 }

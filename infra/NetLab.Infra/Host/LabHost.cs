@@ -13,6 +13,7 @@ namespace NetLab.Infra.Host;
 /// </summary>
 public sealed class LabHost : Construct
 {
+    /// <summary>Builds the instance in <paramref name="network"/> with the agent from <paramref name="agentFolder"/> installed.</summary>
     public LabHost(Construct scope, string id, LabSettings settings, Network.LabNetwork network, string agentFolder)
         : base(scope, id)
     {
@@ -58,8 +59,10 @@ public sealed class LabHost : Construct
     /// <summary>The tag that tells <c>netlab status</c> the host's cost ceiling (hours after each start; 0: none).</summary>
     public const string MaxHoursTag = LabTag.MaxHoursKey;
 
+    /// <summary>The ssh key pair (its private key in SSM Parameter Store).</summary>
     public KeyPair KeyPair { get; }
 
+    /// <summary>The lab host's EC2 instance.</summary>
     public Instance_ Instance { get; }
 
     /// <summary>

@@ -8,9 +8,16 @@ namespace NetLab.Infra.Host;
 /// </summary>
 public static class SystemdUnits
 {
+    /// <summary>Where the install puts the agent binary (the asset unpacks into its folder).</summary>
     public const string AgentPath = "/opt/netlab/netlab-agent";
+
+    /// <summary>The script that reads the host's public names from IMDSv2 before every start of the agent.</summary>
     public const string CertNamesPath = "/opt/netlab/cert-names";
+
+    /// <summary>What that script writes: the agent's extra arguments (its certificate's names).</summary>
     public const string EnvironmentFile = "/etc/netlab/agent.env";
+
+    /// <summary>The unprivileged user the agent runs as.</summary>
     public const string User = "netlab";
 
     /// <summary>

@@ -8,6 +8,7 @@ namespace NetLab.Infra.Network;
 /// <summary>A VPC with one public subnet and no NAT, and the lab's firewall: exactly the lab's ports, from one CIDR.</summary>
 public sealed class LabNetwork : Construct
 {
+    /// <summary>Builds the VPC and the security group for <paramref name="settings"/>'s allowed CIDR.</summary>
     public LabNetwork(Construct scope, string id, LabSettings settings)
         : base(scope, id)
     {
@@ -45,7 +46,9 @@ public sealed class LabNetwork : Construct
         }
     }
 
+    /// <summary>The lab's VPC (its default security group closed).</summary>
     public Vpc Vpc { get; }
 
+    /// <summary>The lab host's firewall: 22/tcp, 11211/tcp and 11211/udp from the allowed CIDR.</summary>
     public SecurityGroup SecurityGroup { get; }
 }
