@@ -31,6 +31,15 @@ internal sealed class ChatRooms
         }
     }
 
+    /// <summary>How many are in the room now.</summary>
+    public int Count(string room)
+    {
+        lock (_rooms)
+        {
+            return _rooms.TryGetValue(room, out var members) ? members.Count : 0;
+        }
+    }
+
     /// <summary>The room's members other than <paramref name="except"/>, at this moment.</summary>
     public TextSession[] Others(string room, TextSession except)
     {

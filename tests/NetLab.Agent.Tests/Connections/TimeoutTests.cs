@@ -104,9 +104,10 @@ public class TimeoutTests : IAsyncLifetime
         using var bob = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await bob.ConnectAsync(System.Net.IPAddress.Loopback, _agent.Port);
         await bob.SendAsync("/join stuck\n"u8.ToArray());
-        await Task.Delay(1500);
+        await Eventually.UntilAsync(() => _agent.Host.Lab.Text.Rooms.Count("stuck") == 1, "bob in the room");
+
+        // Alice speaks at once (no sniff window to wait out): she is in the room well within bob's idle timeout.
         await using var alice = await RawClient.ConnectAsync(_agent.Port);
-        await alice.ReadUntilAsync("q to quit.");
         await alice.SendAsync("/join stuck\n");
         await alice.ReadUntilAsync("OK joined stuck: 2 here");
 
