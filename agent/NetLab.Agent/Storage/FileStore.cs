@@ -30,6 +30,8 @@ internal sealed class FileStore : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Usage> _owners = new(StringComparer.Ordinal);
     private readonly ITimer? _expiry;
+    private readonly Lock _sweeping = new();
+    private bool _disposed;
     private Usage _total = new();
 
     public FileStore(string dataDir, AgentLimits limits, TimeProvider? time = null)
@@ -48,7 +50,7 @@ internal sealed class FileStore : IDisposable
         if (limits.FileLifetime > TimeSpan.Zero)
         {
             var every = TimeSpan.FromTicks(Math.Clamp(limits.FileLifetime.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
-            _expiry = _time.CreateTimer(_ => ExpireOld(), null, every, every);
+            _expiry = _time.CreateTimer(_ => Sweep(), null, every, every);
         }
     }
 
@@ -228,7 +230,40 @@ internal sealed class FileStore : IDisposable
         return expired;
     }
 
-    public void Dispose() => _expiry?.Dispose();
+    /// <summary>Stops the sweep; a sweep already running finishes first, so the folder can be deleted right after.</summary>
+    public void Dispose()
+    {
+        lock (_sweeping)
+        {
+            _disposed = true;
+        }
+
+        _expiry?.Dispose();
+    }
+
+    /// <summary>
+    /// The timer's sweep. An exception on a timer thread ends the process, so a folder that is gone (deleted by
+    /// hand, or by whoever owned it while this store stops) or unreadable just skips this round: the next one retries.
+    /// </summary>
+    private void Sweep()
+    {
+        lock (_sweeping)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            try
+            {
+                ExpireOld();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // DirectoryNotFoundException is an IOException too.
+            }
+        }
+    }
 
     /// <summary>What a file of <paramref name="length"/> bytes counts against the quotas: whole blocks, at least one.</summary>
     public static long Cost(long length) => Math.Max(1, (length + Block - 1) / Block) * Block;

@@ -171,6 +171,35 @@ public class FileStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sweep_over_a_folder_that_is_gone_skips_the_round_and_the_next_one_still_expires()
+    {
+        // CI once lost a whole test process: the store's timer swept a lab's folder that `netlab lab` had just deleted.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var store = new FileStore(_dir, new AgentLimits { FileLifetime = TimeSpan.FromHours(24) }, time);
+        Directory.Delete(store.Directory, recursive: true);
+        time.Advance(TimeSpan.FromHours(3)); // the timer fires; an exception here would end the process, not fail the test
+
+        Directory.CreateDirectory(store.Directory);
+        await StoreAsync(store, A, "old", 100);
+        File.SetLastWriteTimeUtc(Path.Combine(store.OwnerDirectory(A), "old"), time.GetUtcNow().UtcDateTime.AddHours(-25));
+        time.Advance(TimeSpan.FromHours(3));
+        Assert.Empty(store.List(A));
+    }
+
+    [Fact]
+    public async Task A_disposed_store_sweeps_no_more()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = new FileStore(_dir, new AgentLimits { FileLifetime = TimeSpan.FromHours(24) }, time);
+        await StoreAsync(store, A, "old", 100);
+        var old = Path.Combine(store.OwnerDirectory(A), "old");
+        File.SetLastWriteTimeUtc(old, time.GetUtcNow().UtcDateTime.AddHours(-25));
+        store.Dispose();
+        time.Advance(TimeSpan.FromHours(3));
+        Assert.True(File.Exists(old));
+    }
+
+    [Fact]
     public async Task Files_deleted_by_hand_free_their_quota_before_anything_is_refused()
     {
         using var store = new FileStore(_dir, new AgentLimits { MaxStoredBytes = 10 * Block });
