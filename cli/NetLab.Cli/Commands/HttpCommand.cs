@@ -60,7 +60,7 @@ internal static class HttpCommand
                     response = await RawHttp.ExchangeAsync(stream, request, ct);
                 }
             }
-            catch (ExerciseFailure failure)
+            catch (UnexpectedReplyException failure)
             {
                 return Fail.Write(io, isJson, $"{target} did not answer in HTTP: expected {failure.Expected}, got {failure.Got}", ExitCodes.CheckFailed);
             }

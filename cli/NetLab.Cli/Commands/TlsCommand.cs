@@ -44,7 +44,7 @@ internal static class TlsCommand
                 await ssl.DisposeAsync();
                 facts = seen;
             }
-            catch (ExerciseFailure failure)
+            catch (CertificateChangedException failure)
             {
                 return Fail.Write(io, isJson, $"certificate changed! expected {failure.Expected}, got {failure.Got}", ExitCodes.CheckFailed);
             }

@@ -1,3 +1,5 @@
+using NetLab.Cli.Lab;
+
 namespace NetLab.Cli.Exercises;
 
 /// <summary>A check that did not hold: what was expected, and what came back.</summary>
@@ -28,6 +30,5 @@ internal static class Expect
         }
     }
 
-    public static string Shorten(string text, int max = 80) =>
-        text.Length <= max ? text : text[..max] + "…";
+    public static string Shorten(string text, int max = 80) => UnexpectedReplyException.Shorten(text, max);
 }

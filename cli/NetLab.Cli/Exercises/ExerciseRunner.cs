@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using Spectre.Console;
+using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Exercises;
 
@@ -104,6 +105,10 @@ internal static class ExerciseRunner
         catch (ExerciseFailure failure)
         {
             (error, expected, got) = (failure.Message, failure.Expected, failure.Got);
+        }
+        catch (UnexpectedReplyException reply) // from Lab/: the protocol's surprise is this exercise's failure
+        {
+            (error, expected, got) = (reply.Message, reply.Expected, reply.Got);
         }
         catch (Exception e) when ((e is OperationCanceledException && !ct.IsCancellationRequested)
             || e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException or HttpRequestException or InvalidOperationException)

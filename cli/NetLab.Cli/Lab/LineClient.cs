@@ -1,8 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 
-using NetLab.Cli.Exercises;
-
 namespace NetLab.Cli.Lab;
 
 /// <summary>A text-session client: what a person at nc does, as code. Lines out end in LF; lines in lose CR/LF.</summary>
@@ -49,7 +47,11 @@ internal sealed class LineClient : IAsyncDisposable
     public async Task<(string Banner, string Hint)> ReadBannerAsync(CancellationToken ct)
     {
         var banner = await ReadLineAsync(ct);
-        Expect.Equal("Successfully Connected", banner, "the banner a text session starts with");
+        if (banner != "Successfully Connected")
+        {
+            throw new UnexpectedReplyException("the banner a text session starts with \"Successfully Connected\"", $"\"{UnexpectedReplyException.Shorten(banner)}\"");
+        }
+
         var hint = await ReadLineAsync(ct);
         if (_greeted)
         {
@@ -81,7 +83,7 @@ internal sealed class LineClient : IAsyncDisposable
             if (!await FillAsync(ct))
             {
                 var rest = Encoding.UTF8.GetString(_buffer, _start, _end - _start);
-                throw new ExerciseFailure("another line", rest.Length == 0 ? "the connection closed" : $"the connection closed after \"{rest}\"");
+                throw new PeerClosedException("another line", rest.Length == 0 ? "the connection closed" : $"the connection closed after \"{rest}\"");
             }
         }
     }
@@ -97,9 +99,9 @@ internal sealed class LineClient : IAsyncDisposable
             {
                 line = await ReadLineAsync(ct);
             }
-            catch (ExerciseFailure)
+            catch (PeerClosedException)
             {
-                throw new ExerciseFailure(what, seen.Count == 0 ? "the connection closed" : $"\"{string.Join(" | ", seen.TakeLast(3))}\", then the connection closed");
+                throw new PeerClosedException(what, seen.Count == 0 ? "the connection closed" : $"\"{string.Join(" | ", seen.TakeLast(3))}\", then the connection closed");
             }
 
             if (match(line))
@@ -150,7 +152,7 @@ internal sealed class LineClient : IAsyncDisposable
 
         if (_end == _buffer.Length)
         {
-            throw new ExerciseFailure("a line", $"more than {_buffer.Length} bytes without a newline");
+            throw new UnexpectedReplyException("a line", $"more than {_buffer.Length} bytes without a newline");
         }
 
         var n = await Stream.ReadAsync(_buffer.AsMemory(_end), ct);

@@ -1,5 +1,4 @@
 using System.Text;
-using NetLab.Cli.Exercises;
 
 namespace NetLab.Cli.Lab;
 
@@ -44,8 +43,8 @@ internal static class RawHttp
         var parts = firstLine.Split(' ', 3);
         if (headerEnd < 0 || parts.Length < 2 || !parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal) || !int.TryParse(parts[1], out var status))
         {
-            throw new ExerciseFailure("an HTTP/1.1 status line such as \"HTTP/1.1 200 OK\"",
-                bytes.Length == 0 ? "nothing (the connection closed)" : $"\"{Expect.Shorten(firstLine)}\"");
+            throw new UnexpectedReplyException("an HTTP/1.1 status line such as \"HTTP/1.1 200 OK\"",
+                bytes.Length == 0 ? "nothing (the connection closed)" : $"\"{UnexpectedReplyException.Shorten(firstLine)}\"");
         }
 
         var headers = text[..headerEnd].Split("\r\n").Skip(1)

@@ -2,7 +2,6 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using NetLab.Agent.Certificates;
-using NetLab.Cli.Exercises;
 
 namespace NetLab.Cli.Lab;
 
@@ -59,7 +58,7 @@ internal static class TlsClient
         if (verdict == PinVerdict.Changed)
         {
             await ssl.DisposeAsync();
-            throw new ExerciseFailure(
+            throw new CertificateChangedException(
                 $"the pinned certificate {pinned} (from {pins.FilePath ?? "this run"})",
                 $"a different one, {fingerprint}. Someone may be in the middle, or the agent was reinstalled; " +
                 $"if you trust the new one: netlab connect {host} --port {port} --trust-new-cert");

@@ -1,0 +1,24 @@
+namespace NetLab.Cli.Lab;
+
+/// <summary>
+/// The peer answered, but not with what the protocol says comes next (a status line, another line, the pinned
+/// certificate). Lab/ speaks protocols and knows nothing of exercises: the exercise runner and the commands turn
+/// this into their own failure, with <see cref="Expected"/> and <see cref="Got"/> kept apart for the report.
+/// </summary>
+internal class UnexpectedReplyException(string expected, string got)
+    : Exception($"expected {expected}, got {got}")
+{
+    public string Expected { get; } = expected;
+
+    public string Got { get; } = got;
+
+    /// <summary>Cuts what a peer sent to something a report line can hold.</summary>
+    public static string Shorten(string text, int max = 80) =>
+        text.Length <= max ? text : text[..max] + "…";
+}
+
+/// <summary>The peer closed the connection where more was expected.</summary>
+internal sealed class PeerClosedException(string expected, string got) : UnexpectedReplyException(expected, got);
+
+/// <summary>The certificate is not the one pinned for this endpoint: someone in the middle, or a reinstalled agent.</summary>
+internal sealed class CertificateChangedException(string expected, string got) : UnexpectedReplyException(expected, got);
