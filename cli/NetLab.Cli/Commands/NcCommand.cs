@@ -85,7 +85,7 @@ internal static class NcCommand
             string? error = null;
             try
             {
-                await new Netcat.Netcat(options, io, counters).RunAsync(ct);
+                await new NetcatRun(options, io, counters).RunAsync(ct);
             }
             catch (Exception e) when (NetcatErrors.Describe(e, options) is { } message)
             {

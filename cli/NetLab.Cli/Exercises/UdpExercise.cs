@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Exercises;
 
@@ -20,7 +21,7 @@ internal sealed class UdpExercise : Exercise
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
-        var address = IPAddress.TryParse(context.Host, out var ip) ? ip : (await Dns.GetHostAddressesAsync(context.Host, ct))[0];
+        var address = await Net.ResolveAsync(context.Host, ct);
         using var udp = new UdpClient(address.AddressFamily);
         udp.Connect(address, context.Port);
 

@@ -29,6 +29,22 @@ internal static class Net
     public static EndPoint RemoteEndPoint(string host, int port) =>
         IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
 
+    /// <summary>
+    /// One address for a host: a literal as itself, a name's first IPv4 address (as ncat prefers), else its first
+    /// IPv6 one. For what binds or sends datagrams, where there is no connect to try every address in turn.
+    /// </summary>
+    public static async Task<IPAddress> ResolveAsync(string host, CancellationToken ct)
+    {
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return literal;
+        }
+
+        var addresses = await Dns.GetHostAddressesAsync(host, ct);
+        return addresses.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).FirstOrDefault()
+            ?? throw new SocketException((int)SocketError.HostNotFound);
+    }
+
     /// <summary>"host:port", with brackets around IPv6 literals.</summary>
     public static string Endpoint(string host, int port) =>
         IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]:{port}" : $"{host}:{port}";
