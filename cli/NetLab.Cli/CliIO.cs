@@ -6,7 +6,7 @@ namespace NetLab.Cli;
 /// Where a command writes: injected, so tests capture it. Escape sequences (colour, bold, the live progress line)
 /// only on a terminal, and never when NO_COLOR is set (no-color.org: any non-empty value) or TERM is dumb.
 /// </summary>
-public sealed class CliIO
+internal sealed class CliIO
 {
     /// <summary>The width text is laid out for when the output is not a terminal (a file, a pipe, a test).</summary>
     public const int UnboundedWidth = 200;
@@ -70,7 +70,7 @@ public sealed class CliIO
 }
 
 /// <summary>netlab's exit codes.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Success = 0;
     public const int CheckFailed = 1;

@@ -5,7 +5,7 @@ using NetLab.Cli.Commands;
 namespace NetLab.Cli;
 
 /// <summary>The <c>netlab</c> command tree, and exit codes: 0 pass, 1 a failed check, 2 usage or connection error.</summary>
-public static class NetlabApp
+internal static class NetlabApp
 {
     /// <summary>The tree, named "netlab" whatever the executable is called (dotnet netlab.dll, the test host).</summary>
     public static Command Build(CliIO io)

@@ -7,7 +7,7 @@ namespace NetLab.Cli.Exercises;
 
 /// <summary>One exercise's outcome, as printed and as serialized in <c>--json</c> (schema netlab.connect/2, README).</summary>
 /// <remarks><see cref="Try"/> and <see cref="Error"/> mark commands in `backticks` (see <see cref="CommandText"/>); JSON has them plain.</remarks>
-public sealed record ExerciseResult(
+internal sealed record ExerciseResult(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("passed")] bool Passed,
@@ -30,7 +30,7 @@ public sealed record ExerciseResult(
 }
 
 /// <summary>A whole run against one agent.</summary>
-public sealed record RunReport(
+internal sealed record RunReport(
     [property: JsonPropertyName("schema")] string Schema,
     [property: JsonPropertyName("host")] string Host,
     [property: JsonPropertyName("port")] int Port,
