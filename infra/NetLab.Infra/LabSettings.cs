@@ -8,7 +8,7 @@ namespace NetLab.Infra;
 public enum LabArch
 {
     /// <summary>Intel or AMD (t3.micro by default).</summary>
-    X86_64,
+    X64,
 
     /// <summary>Graviton (t4g.micro by default).</summary>
     Arm64,
@@ -49,7 +49,7 @@ public sealed partial record LabSettings(
 
         var arch = (context("arch") ?? "x86_64") switch
         {
-            "x86_64" or "amd64" or "x64" => LabArch.X86_64,
+            "x86_64" or "amd64" or "x64" => LabArch.X64,
             "arm64" or "aarch64" => LabArch.Arm64,
             var other => throw new ArgumentException($"arch '{other}' is not x86_64 or arm64"),
         };

@@ -7,6 +7,7 @@ using NetLab.Infra.Network;
 namespace NetLab.Infra;
 
 /// <summary>The whole lab: network, host, and the outputs a student needs. <c>cdk destroy</c> removes all of it.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "A CDK stack: every CDK app names its stacks FooStack, as `cdk list` shows them.")]
 public sealed class LabStack : Stack
 {
     /// <summary>The tag on every resource of the lab (netlab status and down look for it).</summary>

@@ -11,7 +11,7 @@ public class ContextOverrideTests
     {
         var lab = LabTemplate.Synth(("allowedCidr", "203.0.113.7/32"));
         var group = LabTemplate.Json(Assert.Single(lab.Resources("AWS::EC2::SecurityGroup")).Value);
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(group, "\"CidrIp\":\"203.0.113.7/32\"").Count);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(group, "\"CidrIp\":\"203.0.113.7/32\""));
         Assert.DoesNotContain("0.0.0.0/0\",\"Description\":\"SSH", group);
         Assert.Empty(Annotations.FromStack(lab.Stack).FindWarning("*", Match.StringLikeRegexp("allowedCidr")));
     }

@@ -7,8 +7,10 @@ namespace NetLab.Infra.Tests;
 /// cdk-nag, the CDK's own rule packs, on the synthesized template: every AwsSolutions finding is either fixed or
 /// suppressed in code next to its resource, with the reason; a new finding fails this test.
 /// </summary>
-public class NagTests : IDisposable
+public sealed class NagTests : IDisposable
 {
+    private static readonly JsonSerializerOptions FindingJson = new() { PropertyNameCaseInsensitive = true };
+
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-nag-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
@@ -48,7 +50,7 @@ public class NagTests : IDisposable
         var (code, output) = Shell.Run("node", [Path.Combine(root, "infra", "nag", "check.js"), template, .. options], root);
         var findings = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l.StartsWith('{'))
-            .Select(l => JsonSerializer.Deserialize<Finding>(l, new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!)
+            .Select(l => JsonSerializer.Deserialize<Finding>(l, FindingJson)!)
             .ToList();
         Assert.True(code is 0 or 1, $"cdk-nag did not run ({code}): {output}");
         return findings;

@@ -7,7 +7,7 @@ namespace NetLab.Infra.Tests;
 /// published for the host's architecture), then the staged asset checked to be that runnable binary.
 /// Each synth gets its own TMPDIR, removed afterwards (jsii leaves ~66 MB there).
 /// </summary>
-public class SynthTests : IDisposable
+public sealed class SynthTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-synth-").FullName;
 

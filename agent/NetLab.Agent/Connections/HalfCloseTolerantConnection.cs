@@ -41,7 +41,7 @@ internal sealed class HalfCloseTolerantConnection(ConnectionContext inner) : Con
     {
         _closed.Cancel();
         _closed.Dispose();
-        return ValueTask.CompletedTask;
+        return base.DisposeAsync(); // the wrapped connection is Kestrel's to dispose, not ours
     }
 
     /// <summary>Runs Kestrel's HTTP delegate on the connection, shielded from the half-close abort.</summary>

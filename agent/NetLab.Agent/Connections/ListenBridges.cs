@@ -126,7 +126,7 @@ internal sealed class ListenBridges(AgentLimits limits, LabUse use, TimeProvider
                 }
             }
 
-            wait.Remote.TrySetCanceled();
+            wait.Remote.TrySetCanceled(CancellationToken.None); // the wait is over, whoever ended it
             wait.Finished.TrySetResult();
         }
     }

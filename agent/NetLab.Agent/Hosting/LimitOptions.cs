@@ -41,17 +41,17 @@ internal static class LimitOptions
     /// <summary>The limits as parsed: each option given, or its default.</summary>
     public static AgentLimits From(ParseResult result) => All.Aggregate(Defaults, (limits, option) => option.Apply(result, limits));
 
-    private static LimitOption Count(string name, string description, Func<AgentLimits, int> get, Func<AgentLimits, int, AgentLimits> set) =>
+    private static LimitOption<int> Count(string name, string description, Func<AgentLimits, int> get, Func<AgentLimits, int, AgentLimits> set) =>
         new LimitOption<int>(name, description, get(Defaults).ToString(CultureInfo.InvariantCulture), set,
             text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : null,
             "a whole number, at least 1");
 
-    private static LimitOption Size(string name, string description, Func<AgentLimits, long> get, Func<AgentLimits, long, AgentLimits> set, bool allowZero = false) =>
+    private static LimitOption<long> Size(string name, string description, Func<AgentLimits, long> get, Func<AgentLimits, long, AgentLimits> set, bool allowZero = false) =>
         new LimitOption<long>(name, description, ByteSize.Format(get(Defaults)), set,
             text => ByteSize.TryParse(text, out var n) && (n > 0 || allowZero) ? n : null,
             "a size such as 500M or 2G");
 
-    private static LimitOption Duration(string name, string description, Func<AgentLimits, TimeSpan> get, Func<AgentLimits, TimeSpan, AgentLimits> set, bool allowZero = false) =>
+    private static LimitOption<TimeSpan> Duration(string name, string description, Func<AgentLimits, TimeSpan> get, Func<AgentLimits, TimeSpan, AgentLimits> set, bool allowZero = false) =>
         new LimitOption<TimeSpan>(name, description, Durations.Format(get(Defaults)), set,
             text => Durations.TryParse(text, out var d) && (d > TimeSpan.Zero || (allowZero && d == TimeSpan.Zero)) ? d : null,
             "a duration such as 300ms, 2s, 10m or 8h");

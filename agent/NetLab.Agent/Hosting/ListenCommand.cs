@@ -73,7 +73,7 @@ internal static class ListenCommand
         }
 
         await socket.SendAsync(Encoding.ASCII.GetBytes($"/listen {from}\n"), SocketFlags.None, ct);
-        var reply = await ReadReplyAsync(socket, ct, TimeSpan.FromSeconds(10));
+        var reply = await ReadReplyAsync(socket, TimeSpan.FromSeconds(10), ct);
         if (reply is null || !reply.StartsWith("OK ", StringComparison.Ordinal))
         {
             await stderr.WriteLineAsync($"netlab-agent listen: {(reply is null ? $"the agent on port {port} did not take the wait" : reply.StartsWith("ERROR ", StringComparison.Ordinal) ? reply[6..] : reply)}");
@@ -81,7 +81,7 @@ internal static class ListenCommand
         }
 
         await stderr.WriteLineAsync($"netlab-agent listen: waiting on port {port} for the next connection from {from} (on that machine: nc <this host's public ip> {port}); other addresses get the lab as usual. Ctrl-C stops.");
-        var connected = await ReadReplyAsync(socket, ct, timeout: null);
+        var connected = await ReadReplyAsync(socket, timeout: null, ct);
         if (connected is null || !connected.StartsWith("OK connection from ", StringComparison.Ordinal))
         {
             await stderr.WriteLineAsync($"netlab-agent listen: the agent ended the wait{(connected is null ? " (is it stopping?)" : ": " + connected)}");
@@ -142,7 +142,7 @@ internal static class ListenCommand
     }
 
     /// <summary>One CRLF line from the agent, read a byte at a time so that nothing after it is taken; null at EOF or timeout.</summary>
-    private static async Task<string?> ReadReplyAsync(Socket socket, CancellationToken ct, TimeSpan? timeout)
+    private static async Task<string?> ReadReplyAsync(Socket socket, TimeSpan? timeout, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (timeout is { } t)

@@ -350,7 +350,7 @@ internal sealed class FileStore : IDisposable
         }
     }
 
-    private static IReadOnlyList<StoredFile> ListIn(string folder, DateTimeOffset now) =>
+    private static List<StoredFile> ListIn(string folder, DateTimeOffset now) =>
         !System.IO.Directory.Exists(folder)
             ? []
             : new DirectoryInfo(folder).EnumerateFiles()

@@ -15,6 +15,7 @@ namespace NetLab.Agent.Text;
 /// Posting never waits, so one stuck member never stalls the room: lines past <see cref="MaxQueued"/> are
 /// dropped (and counted to the member), and a member that reads nothing for the stall timeout is closed.
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The turn is never disposed on purpose (see remarks); a SemaphoreSlim whose wait handle is never asked for holds nothing to release.")]
 internal sealed class SessionOutput
 {
     /// <summary>Lines from elsewhere that may wait for a slow reader; more are dropped.</summary>

@@ -12,7 +12,7 @@ internal sealed class ChatExercise : Exercise
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
-        var room = context.UniqueName("room");
+        var room = ExerciseContext.UniqueName("room");
         // Both at once: two round trips for the two connections, not four.
         var connecting = await Task.WhenAll(context.ConnectAsync(ct), context.ConnectAsync(ct));
         await using var alice = connecting[0];

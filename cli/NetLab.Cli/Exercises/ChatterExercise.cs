@@ -2,6 +2,8 @@ namespace NetLab.Cli.Exercises;
 
 internal sealed class ChatterExercise : Exercise
 {
+    private static readonly string[] Replies = ["What?", "What?", "Bye!"];
+
     public override string Id => "chatter";
 
     public override string Title => "The silly chatter";
@@ -23,6 +25,6 @@ internal sealed class ChatterExercise : Exercise
         await client.SendLineAsync("q", ct);
         Expect.Equal("Bye!", await client.ReadLineAsync(ct), "the answer to q");
         Expect.That(await client.AtEndAsync(ct), "the agent to close the connection after q", "more data");
-        figures.Add("replies", "What?, What?, Bye! then closed", ("replies", new[] { "What?", "What?", "Bye!" }), ("closedAfterQ", true));
+        figures.Add("replies", "What?, What?, Bye! then closed", ("replies", Replies), ("closedAfterQ", true));
     }
 }

@@ -53,6 +53,6 @@ internal sealed class ExerciseContext(string host, int port, KnownHosts pins, bo
     public Task<LineClient> ConnectAsync(CancellationToken ct) => LineClient.ConnectAsync(Host, Port, ct, greet: true);
 
     /// <summary>A name unique to this run, for files and rooms.</summary>
-    public string UniqueName(string prefix) => $"{prefix}-{Environment.ProcessId}-{Random.Shared.Next(100000, 999999)}";
+    public static string UniqueName(string prefix) => $"{prefix}-{Environment.ProcessId}-{Random.Shared.Next(100000, 999999)}";
 }
 

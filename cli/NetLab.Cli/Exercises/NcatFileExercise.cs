@@ -20,7 +20,7 @@ internal sealed class NcatFileExercise : Exercise
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
         var size = (int)Math.Clamp((context.BytesPerSecond ?? MaxSize) / 4, MinSize, MaxSize);
-        var name = context.UniqueName("netlab-outputfile");
+        var name = ExerciseContext.UniqueName("netlab-outputfile");
         await using var session = await context.ConnectAsync(ct);
         await session.SendLineAsync($"/recv {name} {size}", ct);
         await session.ReadBannerAsync(ct);

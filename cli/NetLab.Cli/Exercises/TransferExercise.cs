@@ -23,7 +23,7 @@ internal sealed class TransferExercise : Exercise
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
-        var name = context.UniqueName("netlab-transfer");
+        var name = ExerciseContext.UniqueName("netlab-transfer");
         var url = $"http://{Lab.Net.Endpoint(context.Host, context.Port)}/files/{name}";
         // Each connection opens with the request in hand (ConnectOnWriteStream says why).
         using var http = new HttpClient(new SocketsHttpHandler

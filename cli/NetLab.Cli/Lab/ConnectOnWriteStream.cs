@@ -132,10 +132,7 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
             }
 
             deadline.Token.ThrowIfCancellationRequested();
-            if (_disposed)
-            {
-                throw new ObjectDisposedException(nameof(ConnectOnWriteStream));
-            }
+            ObjectDisposedException.ThrowIf(_disposed, this);
 
             return _stream = new NetworkStream(socket, ownsSocket: true);
         }

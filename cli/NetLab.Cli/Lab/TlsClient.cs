@@ -70,10 +70,10 @@ internal static class TlsClient
     /// <summary>The version as openssl names it: TLS 1.3, not .NET's Tls13.</summary>
     public static string TlsVersion(SslProtocols protocol) => protocol switch
     {
-#pragma warning disable SYSLIB0039 // old versions are named, never offered
+#pragma warning disable SYSLIB0039, CA5397 // old versions are named, never offered
         SslProtocols.Tls => "TLS 1.0",
         SslProtocols.Tls11 => "TLS 1.1",
-#pragma warning restore SYSLIB0039
+#pragma warning restore SYSLIB0039, CA5397
         SslProtocols.Tls12 => "TLS 1.2",
         SslProtocols.Tls13 => "TLS 1.3",
         var other => other.ToString(),

@@ -24,6 +24,8 @@ namespace NetLab.Infra.Ceiling;
 /// </remarks>
 public sealed class CostCeiling : Construct
 {
+    private static readonly string[] Running = ["running"];
+
     /// <summary>Builds the rule and the state machine that stop <paramref name="instance"/> <paramref name="maxHours"/> hours after each start.</summary>
     public CostCeiling(Construct scope, string id, Instance_ instance, int maxHours)
         : base(scope, id)
@@ -59,7 +61,7 @@ public sealed class CostCeiling : Construct
                 DetailType = ["EC2 Instance State-change Notification"],
                 Detail = new Dictionary<string, object>
                 {
-                    ["state"] = new[] { "running" },
+                    ["state"] = Running,
                     ["instance-id"] = new[] { instance.InstanceId },
                 },
             },

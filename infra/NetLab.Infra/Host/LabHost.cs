@@ -13,6 +13,8 @@ namespace NetLab.Infra.Host;
 /// </summary>
 public sealed class LabHost : Construct
 {
+    private static readonly string[] SignalActions = ["cloudformation:DescribeStackResource", "cloudformation:SignalResource"];
+
     /// <summary>Builds the instance in <paramref name="network"/> with the agent from <paramref name="agentFolder"/> installed.</summary>
     public LabHost(Construct scope, string id, LabSettings settings, Network.LabNetwork network, string agentFolder)
         : base(scope, id)
@@ -87,7 +89,7 @@ public sealed class LabHost : Construct
                 new Dictionary<string, object>
                 {
                     ["Effect"] = "Allow",
-                    ["Action"] = new[] { "cloudformation:DescribeStackResource", "cloudformation:SignalResource" },
+                    ["Action"] = SignalActions,
                     ["Resource"] = Aws.STACK_ID,
                 },
             },

@@ -3,7 +3,7 @@ using NetLab.Agent.Tests.Support;
 namespace NetLab.Agent.Tests.Connections;
 
 /// <summary>Storage quotas and transfers cut off midway: a clear error, and never a file that looks complete.</summary>
-public class QuotaAndCutOffTests : IAsyncLifetime, IDisposable
+public sealed class QuotaAndCutOffTests : IAsyncLifetime, IDisposable
 {
     private readonly ScratchDir _scratch = new();
     private TestAgent _agent = null!;

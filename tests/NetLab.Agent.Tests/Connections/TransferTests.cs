@@ -4,7 +4,7 @@ using NetLab.Agent.Tests.Support;
 namespace NetLab.Agent.Tests.Connections;
 
 /// <summary>The tutorial's file transfer with ncat, and uploads with curl -T.</summary>
-public class TransferTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
+public sealed class TransferTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
 {
     private readonly ScratchDir _scratch = new();
 

@@ -5,7 +5,7 @@ using NetLab.Agent.Tests.Support;
 namespace NetLab.Agent.Tests.Hosting;
 
 /// <summary>netlab-agent as an operator runs it: its command line, its errors, and SIGTERM.</summary>
-public class AgentProcessTests : IDisposable
+public sealed class AgentProcessTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("netlab-proc-").FullName;
 

@@ -3,7 +3,7 @@ using NetLab.Agent.Tests.Support;
 
 namespace NetLab.Agent.Tests.Hosting;
 
-public class IdlePolicyTests : IDisposable
+public sealed class IdlePolicyTests : IDisposable
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(60);
     private readonly string _dataDir = Directory.CreateTempSubdirectory("netlab-idle-").FullName;

@@ -10,7 +10,7 @@ namespace NetLab.Agent.Tests.Http;
 /// Allow, ranges, resumed downloads, conditional requests, DELETE, the request lines a server must still read,
 /// and a plain-text body for every error the agent makes.
 /// </summary>
-public class HttpSemanticsTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
+public sealed class HttpSemanticsTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
 {
     private readonly ScratchDir _scratch = new();
 

@@ -4,7 +4,7 @@ using NetLab.Agent.Storage;
 
 namespace NetLab.Agent.Tests.Storage;
 
-public class FileStoreTests : IDisposable
+public sealed class FileStoreTests : IDisposable
 {
     private const long Block = FileStore.Block;
     private static readonly IPAddress A = IPAddress.Parse("198.18.0.10");

@@ -4,7 +4,7 @@ using NetLab.Cli.Tests.Support;
 namespace NetLab.Cli.Tests.Commands;
 
 /// <summary>info, http and tls: what they print, and their JSON.</summary>
-public class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
+public sealed class ToolCommandTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
 {
     private readonly string _pins = Path.Combine(Directory.CreateTempSubdirectory("netlab-pins-").FullName, "known_hosts");
 

@@ -6,7 +6,7 @@ using NetLab.Cli.Tests.Support;
 namespace NetLab.Cli.Tests.Exercises;
 
 /// <summary>Every exercise against a real agent, and against peers that misbehave.</summary>
-public class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
+public sealed class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
 {
     private readonly string _pins = Path.Combine(Directory.CreateTempSubdirectory("netlab-pins-").FullName, "known_hosts");
 

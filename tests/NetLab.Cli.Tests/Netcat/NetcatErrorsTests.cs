@@ -44,7 +44,7 @@ public class NetcatErrorsTests
     public void An_openssl_reason_is_taken_from_its_error_string_and_an_alert_is_named()
     {
         var openssl = new AuthenticationException("Authentication failed, see inner exception.",
-            new Exception("SSL Handshake failed with OpenSSL error - SSL_ERROR_SSL.", new Exception("error:0A000410:SSL routines::sslv3 alert handshake failure")));
+            new InvalidOperationException("SSL Handshake failed with OpenSSL error - SSL_ERROR_SSL.", new InvalidOperationException("error:0A000410:SSL routines::sslv3 alert handshake failure")));
         Assert.Equal("sslv3 alert handshake failure", NetWords.Tls(openssl));
         Assert.Equal("the other side sent the TLS alert HandshakeFailure",
             NetWords.Tls(new AuthenticationException("Authentication failed because the remote party sent a TLS alert: 'HandshakeFailure'.")));

@@ -6,7 +6,7 @@ using NetLab.Cli.Tests.Support;
 namespace NetLab.Cli.Tests.Netcat;
 
 /// <summary>netlab nc against the real ncat and nc, both ways: connect and listen, TLS, UDP, one-way modes.</summary>
-public class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
+public sealed class NetcatInteropTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable
 {
     private readonly ScratchDir _scratch = new();
 

@@ -3,7 +3,7 @@ using NetLab.Agent.Tests.Support;
 namespace NetLab.Cli.Tests.Packaging;
 
 /// <summary>netlab as users install it: dotnet pack, dotnet tool install from that package, then netlab lab.</summary>
-public class ToolPackageTests : IDisposable
+public sealed class ToolPackageTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-tool-").FullName;
 

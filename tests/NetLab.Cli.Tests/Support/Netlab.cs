@@ -20,13 +20,13 @@ public static class Netlab
 
     /// <summary>In-process, with <paramref name="environment"/> over the process's own (for this run alone: tests run in parallel).</summary>
     public static Task<NetlabRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        RunAsync(width: null, CancellationToken.None, environment, args);
+        RunCoreAsync(width: null, environment, args, CancellationToken.None);
 
     /// <summary>In-process, laid out for a console <paramref name="width"/> columns wide (null: as for a pipe); <paramref name="ct"/> is Ctrl-C.</summary>
     public static Task<NetlabRun> RunAsync(int? width, CancellationToken ct, params string[] args) =>
-        RunAsync(width, ct, new Dictionary<string, string>(), args);
+        RunCoreAsync(width, new Dictionary<string, string>(), args, ct);
 
-    private static async Task<NetlabRun> RunAsync(int? width, CancellationToken ct, IReadOnlyDictionary<string, string> environment, string[] args)
+    private static async Task<NetlabRun> RunCoreAsync(int? width, IReadOnlyDictionary<string, string> environment, string[] args, CancellationToken ct)
     {
         var output = new StringWriter();
         var error = new StringWriter();

@@ -18,6 +18,8 @@ namespace NetLab.Infra.Tests.Boot;
 /// </remarks>
 internal static class RootFileSystem
 {
+    private static readonly string[] AptSources = ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"];
+
     private const string Suite = "bookworm";
 
     /// <summary>
@@ -91,7 +93,7 @@ internal static class RootFileSystem
             return mirror;
         }
 
-        var sources = new[] { "/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list" }.Where(File.Exists).SelectMany(File.ReadAllLines);
+        var sources = AptSources.Where(File.Exists).SelectMany(File.ReadAllLines);
         foreach (var line in sources.Select(l => l.Trim()))
         {
             var uri = line.StartsWith("URIs:", StringComparison.Ordinal) ? line[5..].Trim().Split(' ')[0]

@@ -7,8 +7,10 @@ using NetLab.Infra.Tests.Support;
 namespace NetLab.Infra.Tests.Host;
 
 /// <summary>The unit files the host installs, checked by systemd itself: verify, and security's exposure figures.</summary>
-public partial class SystemdUnitTests : IDisposable
+public sealed partial class SystemdUnitTests : IDisposable
 {
+    private static readonly string[] UnitFiles = ["netlab-agent.service", "netlab-ttl.service", "netlab-ttl.timer"];
+
     private static readonly LabSettings Defaults = LabSettings.From(_ => null);
     private readonly string _root = Directory.CreateTempSubdirectory("netlab-units-").FullName;
 
@@ -41,7 +43,7 @@ public partial class SystemdUnitTests : IDisposable
     public void Systemd_analyze_verify_finds_nothing_to_complain_about()
     {
         var (code, output) = Shell.Run("systemd-analyze",
-            ["verify", "--man=no", $"--root={_root}", .. new[] { "netlab-agent.service", "netlab-ttl.service", "netlab-ttl.timer" }.Select(u => Path.Combine(Units, u))]);
+            ["verify", "--man=no", $"--root={_root}", .. UnitFiles.Select(u => Path.Combine(Units, u))]);
         Assert.True(code == 0 && output.Trim().Length == 0, $"systemd-analyze verify ({code}):\n{output}");
     }
 

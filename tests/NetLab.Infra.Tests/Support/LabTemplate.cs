@@ -6,6 +6,8 @@ namespace NetLab.Infra.Tests.Support;
 /// <summary>The stack synthesized in-process with the given context, and its template.</summary>
 public sealed class LabTemplate
 {
+    private static readonly System.Text.Json.JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static readonly string PlaceholderAgent = CreatePlaceholder();
 
     private LabTemplate(LabStack stack)
@@ -31,7 +33,7 @@ public sealed class LabTemplate
 
     /// <summary>JSON as a person reads it: no \u0026 for every &amp; in a shell command.</summary>
     public static string Json(object value) =>
-        System.Text.Json.JsonSerializer.Serialize(value, new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        System.Text.Json.JsonSerializer.Serialize(value, ReadableJson);
 
     /// <summary>The instance's AWS::CloudFormation::Init metadata, as JSON text.</summary>
     public string InitMetadata()
