@@ -47,8 +47,13 @@ public static class Netlab
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "netlab.dll");
 
     /// <summary>The netlab executable beside the tests, as a process (for nc's stdin and stdout).</summary>
+    /// <remarks>
+    /// Through coreutils' <c>env --default-signal=INT</c>: a test run started in the background without job control
+    /// (<c>./test.sh &amp;</c>, nohup, some CI runners) has SIGINT ignored, every child inherits that, and .NET leaves
+    /// an ignored SIGINT ignored, so <see cref="InterruptAsync"/> would never reach netlab. A terminal's Ctrl-C always does.
+    /// </remarks>
     public static Tool Start(params string[] args) =>
-        Tool.Start("dotnet", [Dll, .. args]);
+        Tool.Start("env", ["--default-signal=INT", "dotnet", Dll, .. args]);
 
     /// <summary>A port that was free a moment ago, for listeners (ncat) that cannot report port 0.</summary>
     public static int FreePort(System.Net.Sockets.SocketType type = System.Net.Sockets.SocketType.Stream)

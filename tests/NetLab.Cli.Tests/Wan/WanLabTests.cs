@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using NetLab.Agent.Tests.Support;
 using NetLab.Cli.Tests.Support;
@@ -53,12 +52,9 @@ public class WanLabTests
         await using var lab = Netlab.Start("lab", "--wan");
         await lab.WaitForOutputAsync("exercises against", timeoutSeconds: 60);
         Assert.NotEmpty(WanLab.Leftovers());
-        using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", lab.Pid.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await interrupt.WaitForExitAsync();
-        }
-
+        await Netlab.InterruptAsync(lab);
         await lab.WaitForExitAsync(20);
+        lab.AssertExit(ExitCodes.Interrupted); // stopped by the signal, not at the end of the run
         Assert.Empty(WanLab.Leftovers());
     }
 
