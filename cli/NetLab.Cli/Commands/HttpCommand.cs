@@ -104,6 +104,11 @@ internal static class HttpCommand
             else
             {
                 // What the status was is never silent (a 301's body is empty): on stderr, so stdout stays the body.
+                if (response.AfterBanner)
+                {
+                    io.Error.WriteLine("(the agent's text banner came first: the request reached it after its sniff window, as a lost packet sent again does; the answer follows it)");
+                }
+
                 io.Error.WriteLine(response.StatusLine);
                 if (response.Status is >= 300 and < 400 && response.Header("Location") is { } location)
                 {

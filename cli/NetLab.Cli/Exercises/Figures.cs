@@ -38,6 +38,9 @@ internal sealed class Figures
         }
     }
 
+    /// <summary>A value for JSON only, with nothing to show people (a count that is zero on every good path).</summary>
+    public void Value(string key, object value) => _values[key] = value;
+
     /// <summary>The name as a JSON key: "RTT median" is rttMedian, "SHA-256" is sha256.</summary>
     internal static string Key(string name)
     {

@@ -47,9 +47,9 @@ internal sealed class LineClient : IAsyncDisposable
     public async Task<(string Banner, string Hint)> ReadBannerAsync(CancellationToken ct)
     {
         var banner = await ReadLineAsync(ct);
-        if (banner != "Successfully Connected")
+        if (banner != RawHttp.AgentBanner)
         {
-            throw new UnexpectedReplyException("the banner a text session starts with \"Successfully Connected\"", $"\"{UnexpectedReplyException.Shorten(banner)}\"");
+            throw new UnexpectedReplyException($"the banner a text session starts with \"{RawHttp.AgentBanner}\"", $"\"{UnexpectedReplyException.Shorten(banner)}\"");
         }
 
         var hint = await ReadLineAsync(ct);

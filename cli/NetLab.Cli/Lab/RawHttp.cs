@@ -3,7 +3,17 @@ using System.Text;
 namespace NetLab.Cli.Lab;
 
 /// <summary>An HTTP response as it came off the wire.</summary>
-internal sealed record RawResponse(string StatusLine, int Status, IReadOnlyList<(string Name, string Value)> Headers, byte[] Body, string Raw)
+/// <param name="StatusLine">The status line, e.g. "HTTP/1.1 200 OK".</param>
+/// <param name="Status">The status code.</param>
+/// <param name="Headers">The header fields, in order.</param>
+/// <param name="Body">The body, unchunked.</param>
+/// <param name="Raw">Everything that came back, as text (the banner too, when there was one).</param>
+/// <param name="AfterBanner">
+/// The agent's text banner came first: the request reached it only after its sniff window (a lost segment, sent
+/// again one retransmission timeout later), so it greeted a text session, then answered the request line as HTTP,
+/// as it does for one typed in telnet.
+/// </param>
+internal sealed record RawResponse(string StatusLine, int Status, IReadOnlyList<(string Name, string Value)> Headers, byte[] Body, string Raw, bool AfterBanner = false)
 {
     public string BodyText => Encoding.UTF8.GetString(Body);
 
@@ -14,6 +24,9 @@ internal sealed record RawResponse(string StatusLine, int Status, IReadOnlyList<
 /// <summary>HTTP/1.1 typed by hand: one request with <c>Connection: close</c>, the response read to EOF.</summary>
 internal static class RawHttp
 {
+    /// <summary>The first line of a netlab-agent's text session.</summary>
+    public const string AgentBanner = "Successfully Connected";
+
     public static string Request(string method, string target, string host) =>
         $"{method} {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: netlab\r\nAccept: */*\r\nConnection: close\r\n\r\n";
 
@@ -38,6 +51,14 @@ internal static class RawHttp
     public static RawResponse Parse(byte[] bytes)
     {
         var text = Encoding.Latin1.GetString(bytes);
+        var raw = text; // all of it, the banner too, for --raw
+        var afterBanner = false;
+        if (text.StartsWith(AgentBanner + "\r\n", StringComparison.Ordinal) && text.IndexOf("\r\nHTTP/1.", StringComparison.Ordinal) is var http and > 0)
+        {
+            // The banner's lines, then the answer: the request was late, not wrong.
+            (bytes, text, afterBanner) = (bytes[(http + 2)..], text[(http + 2)..], true);
+        }
+
         var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         var firstLine = text.Split('\n')[0].TrimEnd('\r');
         var parts = firstLine.Split(' ', 3);
@@ -58,7 +79,7 @@ internal static class RawHttp
             body = Unchunk(body);
         }
 
-        return new RawResponse(firstLine, status, headers, body, text);
+        return new RawResponse(firstLine, status, headers, body, raw, afterBanner);
     }
 
     private static byte[] Unchunk(byte[] body)
