@@ -188,7 +188,9 @@ public sealed class TextSessionPipeTests : IDisposable
     public async Task Sessions_are_warned_ten_minutes_and_one_minute_before_the_maximum_lifetime()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var services = NewServices(time, new AgentLimits { MaxLifetime = TimeSpan.FromHours(8) });
+        // The clock moves 14 minutes with the client silent: past the default idle timeout (10 minutes), which would
+        // close the session and race the last warning (it did, once, on a loaded machine). This test is about warnings.
+        var services = NewServices(time, new AgentLimits { MaxLifetime = TimeSpan.FromHours(8), IdleTimeout = TimeSpan.FromHours(1) });
         var (session, client) = Open(services);
         var running = session.RunAsync();
         await client.ReadUntilAsync("q to quit.\r\n");
