@@ -49,12 +49,12 @@ internal static class AgentProbe
             // Speak first, as a person who types at once: an agent answers with its banner without waiting out its sniff window.
             await socket.SendAsync("/whoami\n"u8.ToArray(), ct);
             var said = await ReadSomeAsync(socket, ct);
-            if (said.StartsWith("Successfully Connected", StringComparison.Ordinal))
+            if (said.StartsWith(LineClient.AgentBanner, StringComparison.Ordinal))
             {
                 return new ProbeResult(rtt, null, ExitCodes.Success);
             }
 
-            var first = Shorten(said.Split('\n')[0].TrimEnd('\r'), 60);
+            var first = UnexpectedReplyException.Shorten(said.Split('\n')[0].TrimEnd('\r'), 60);
             var what = said.Length == 0 ? "no banner, and no answer at all (a silent listener, such as ncat -l?)"
                 : said.StartsWith("/whoami", StringComparison.Ordinal) ? "no banner, and it sends back what it is sent (an echo server)"
                 : said.StartsWith("HTTP/", StringComparison.Ordinal) ? $"no banner, and it answers in HTTP (\"{first}\"): a web server"
@@ -64,7 +64,6 @@ internal static class AgentProbe
         }
 
         static ProbeResult Fail(string problem, int exitCode) => new(TimeSpan.Zero, problem, exitCode);
-        static string Shorten(string text, int max) => text.Length <= max ? text : text[..max] + "…";
     }
 
     /// <summary>What the peer sends within the answer timeout (up to a few KiB), as text; empty when nothing came.</summary>

@@ -6,6 +6,9 @@ namespace NetLab.Cli.Lab;
 /// <summary>A text-session client: what a person at nc does, as code. Lines out end in LF; lines in lose CR/LF.</summary>
 internal sealed class LineClient : IAsyncDisposable
 {
+    /// <summary>The first line of a netlab-agent's text session (the tutorial's ncat --sh-exec "echo Successfully Connected").</summary>
+    public const string AgentBanner = "Successfully Connected";
+
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
@@ -47,9 +50,9 @@ internal sealed class LineClient : IAsyncDisposable
     public async Task<(string Banner, string Hint)> ReadBannerAsync(CancellationToken ct)
     {
         var banner = await ReadLineAsync(ct);
-        if (banner != RawHttp.AgentBanner)
+        if (banner != AgentBanner)
         {
-            throw new UnexpectedReplyException($"the banner a text session starts with \"{RawHttp.AgentBanner}\"", $"\"{UnexpectedReplyException.Shorten(banner)}\"");
+            throw new UnexpectedReplyException($"the banner a text session starts with \"{AgentBanner}\"", $"\"{UnexpectedReplyException.Shorten(banner)}\"");
         }
 
         var hint = await ReadLineAsync(ct);

@@ -24,8 +24,6 @@ internal sealed record RawResponse(string StatusLine, int Status, IReadOnlyList<
 /// <summary>HTTP/1.1 typed by hand: one request with <c>Connection: close</c>, the response read to EOF.</summary>
 internal static class RawHttp
 {
-    /// <summary>The first line of a netlab-agent's text session.</summary>
-    public const string AgentBanner = "Successfully Connected";
 
     public static string Request(string method, string target, string host) =>
         $"{method} {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: netlab\r\nAccept: */*\r\nConnection: close\r\n\r\n";
@@ -53,7 +51,7 @@ internal static class RawHttp
         var text = Encoding.Latin1.GetString(bytes);
         var raw = text; // all of it, the banner too, for --raw
         var afterBanner = false;
-        if (text.StartsWith(AgentBanner + "\r\n", StringComparison.Ordinal) && text.IndexOf("\r\nHTTP/1.", StringComparison.Ordinal) is var http and > 0)
+        if (text.StartsWith(LineClient.AgentBanner + "\r\n", StringComparison.Ordinal) && text.IndexOf("\r\nHTTP/1.", StringComparison.Ordinal) is var http and > 0)
         {
             // The banner's lines, then the answer: the request was late, not wrong.
             (bytes, text, afterBanner) = (bytes[(http + 2)..], text[(http + 2)..], true);

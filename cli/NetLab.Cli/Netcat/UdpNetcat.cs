@@ -23,7 +23,7 @@ internal sealed class UdpNetcat(NetcatRun run)
         var receiving = _options.SendOnly ? Task.CompletedTask : ReceiveAsync(udp, remember: null, stop.Token);
         if (!_options.RecvOnly)
         {
-            await foreach (var line in DatagramLines.ReadAsync(run.IO.OpenStdin(), _options.Crlf ? new CrlfConverter() : null, ct))
+            await foreach (var line in StdinLines(ct))
             {
                 await udp.SendAsync(line, ct);
                 run.Counters.Sent += line.Length;
@@ -46,7 +46,7 @@ internal sealed class UdpNetcat(NetcatRun run)
         var receiving = ReceiveAsync(udp, remembered => peer = remembered, ct);
         if (!_options.RecvOnly)
         {
-            await foreach (var line in DatagramLines.ReadAsync(run.IO.OpenStdin(), _options.Crlf ? new CrlfConverter() : null, ct))
+            await foreach (var line in StdinLines(ct))
             {
                 if (peer is not null)
                 {
@@ -59,6 +59,10 @@ internal sealed class UdpNetcat(NetcatRun run)
 
         await receiving;
     }
+
+    /// <summary>stdin as datagrams, each line with its own LF (CRLF with -C).</summary>
+    private IAsyncEnumerable<byte[]> StdinLines(CancellationToken ct) =>
+        DatagramLines.ReadAsync(run.IO.OpenStdin(), _options.Crlf ? new CrlfConverter() : null, ct);
 
     private async Task ReceiveAsync(UdpClient udp, Action<IPEndPoint>? remember, CancellationToken ct)
     {
