@@ -31,6 +31,8 @@ public sealed class LabStack : Stack
             Ceiling = new Ceiling.CostCeiling(this, "Ceiling", Host.Instance, settings.MaxHours);
         }
 
+        NoRedundantDependsOn(network);
+
         var ip = Host.Instance.InstancePublicIp;
         var keyFile = "netlab-key.pem";
         Output("PublicIp", ip, "The lab host's public IPv4 address");
@@ -74,7 +76,43 @@ public sealed class LabStack : Stack
         const string why = "The CDK's own provider for restrictDefaultSecurityGroup (runs once at deploy to remove the default security group's rules): ";
         Nag.Suppress(role, "AwsSolutions-IAM4", why + "it logs with the AWS managed AWSLambdaBasicExecutionRole policy.",
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
-        Nag.Suppress(provider.Node.FindChild("Handler"), "AwsSolutions-L1", why + "its runtime is the one this CDK version ships with it.");
+        // CDK 2.160 ships this provider on nodejs20.x, which AWS blocks for new functions since 2026-06-01 (cfn-lint
+        // E2533): a stack with it cannot be created. Its handler uses only the AWS SDK v3 the runtime includes, so it
+        // runs on the supported runtime with the longest life (LambdaRuntime; guarded by RuntimeLifecycleTests).
+        var handler = (CfnResource)provider.Node.FindChild("Handler");
+        handler.AddPropertyOverride("Runtime", LambdaRuntime);
+        Nag.Suppress(handler, "AwsSolutions-L1",
+            $"The CDK's own provider, moved to {LambdaRuntime}: the newest Node.js runtime Lambda has (RuntimeLifecycleTests fails 180 days before AWS blocks it).");
+    }
+
+    /// <summary>The Lambda runtime of the CDK's own provider: the supported one AWS blocks last (cfn-lint's runtime lifecycle data).</summary>
+    public const string LambdaRuntime = "nodejs24.x";
+
+    /// <summary>
+    /// The CDK writes a DependsOn for a role whose Ref or GetAtt the resource already holds (cfn-lint W3005): the
+    /// provider's function, the instance, and the ceiling's state machine. Each keeps only what is not implied.
+    /// </summary>
+    private void NoRedundantDependsOn(LabNetwork network)
+    {
+        if (Node.TryFindChild("Custom::VpcRestrictDefaultSGCustomResourceProvider") is { } provider)
+        {
+            ((CfnResource)provider.Node.FindChild("Handler")).AddDeletionOverride("DependsOn"); // its Role is a GetAtt
+        }
+
+        // The instance's Ref to its role is in its cfn-init authentication. It still waits for its role's policy (cfn-init
+        // reads the asset with it) and for the subnet's route to the internet, which it does not reference.
+        var instance = (CfnResource)Host.Instance.Node.DefaultChild!;
+        var policy = (CfnResource)Host.Instance.Role.Node.FindChild("DefaultPolicy").Node.DefaultChild!;
+        var internet = network.Vpc.Node.FindAll().OfType<CfnResource>()
+            .Where(r => r.CfnResourceType is "AWS::EC2::Route" or "AWS::EC2::SubnetRouteTableAssociation");
+        instance.AddOverride("DependsOn", new[] { policy }.Concat(internet).Select(GetLogicalId).ToArray());
+
+        if (Ceiling is not null)
+        {
+            var machine = (CfnResource)Ceiling.StateMachine.Node.DefaultChild!;
+            var machinePolicy = (CfnResource)Ceiling.StateMachine.Role.Node.FindChild("DefaultPolicy").Node.DefaultChild!;
+            machine.AddOverride("DependsOn", new[] { GetLogicalId(machinePolicy) }); // its RoleArn is a GetAtt
+        }
     }
 
     private void Output(string id, string value, string description) =>

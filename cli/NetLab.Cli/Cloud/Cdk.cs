@@ -38,7 +38,7 @@ internal sealed class Cdk(CliIO io, string repository)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in parts.Skip(1).Concat(args))
+        foreach (var arg in parts.Skip(1).Concat(args).Append("--no-notices"))
         {
             info.ArgumentList.Add(arg);
         }
@@ -46,6 +46,9 @@ internal sealed class Cdk(CliIO io, string repository)
         info.Environment["AWS_REGION"] = region;
         info.Environment["CDK_DEFAULT_REGION"] = region;
         info.Environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20";
+        // The CLI asks the internet for notices (--no-notices above), a newer version and telemetry on every run: none of that.
+        info.Environment["CDK_DISABLE_VERSION_CHECK"] = "1";
+        info.Environment["CDK_DISABLE_CLI_TELEMETRY"] = "true";
         // jsii leaves ~66 MB in TMPDIR per run: give it its own, removed afterwards.
         var tmp = Directory.CreateTempSubdirectory("netlab-cdk-").FullName;
         info.Environment["TMPDIR"] = tmp;

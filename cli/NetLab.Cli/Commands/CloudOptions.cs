@@ -10,7 +10,7 @@ internal sealed class CloudOptions
 
     public Option<string> EndpointUrl { get; } = new("--endpoint-url")
     {
-        Description = "Another EC2 endpoint (LocalStack, a test double), like the aws CLI's --endpoint-url",
+        Description = "Another EC2 endpoint (an emulator such as moto), like the aws CLI's --endpoint-url (default: AWS_ENDPOINT_URL_EC2, then AWS_ENDPOINT_URL)",
         HelpName = "url",
     };
 
