@@ -16,6 +16,7 @@ trap 'rm -rf "$run_tmp" "$log"' EXIT
 export TMPDIR="$run_tmp"
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 export CDK_DISABLE_VERSION_CHECK=1
+export CDK_DISABLE_CLI_TELEMETRY=true
 
 status=0
 dotnet test NetLabCloud.sln --nologo -m:1 "$@" 2>&1 | tee "$log" || status=$?

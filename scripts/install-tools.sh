@@ -24,7 +24,32 @@ if command -v nc >/dev/null 2>&1 && ! nc -h 2>&1 | grep -q -- "-q seconds\|-N"; 
   missing+=(netcat-openbsd)
 fi
 
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# AWS's CloudFormation linter (cfn-lint) and the AWS emulator moto 5.2.1 (scripts/rehearse-aws.sh), both Python: used
+# where the machine has them (python3 on PATH), else installed into .build/aws-tools, a virtual environment of the repository's.
+aws_tools="$(cd "$(dirname "$0")/.." && pwd)/.build/aws-tools"
+python_packages=()
+if ! command -v cfn-lint >/dev/null 2>&1 && [[ ! -x "$aws_tools/bin/cfn-lint" ]]; then
+  python_packages+=("cfn-lint==1.51.0")
+fi
+has_moto() { "$1" -c 'import sys, moto.server; sys.exit(moto.__version__ != "5.2.1")' >/dev/null 2>&1; }
+if ! has_moto python3 && ! has_moto "$aws_tools/bin/python3"; then
+  python_packages+=("moto[server]==5.2.1")
+fi
+if [[ ${#python_packages[@]} -gt 0 ]] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+
+install_python_packages() {
+  [[ ${#python_packages[@]} -eq 0 ]] && return 0
+  echo "install-tools: installing ${python_packages[*]} into $aws_tools" >&2
+  [[ -x "$aws_tools/bin/pip" ]] || python3 -m venv "$aws_tools"
+  "$aws_tools/bin/pip" install --quiet --disable-pip-version-check "${python_packages[@]}"
+}
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  install_python_packages
+  exit 0
+fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-tools: missing ${missing[*]}, and this is not a Debian-like system: install them with your package manager." >&2
@@ -36,3 +61,4 @@ sudo=""
 echo "install-tools: installing ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_python_packages

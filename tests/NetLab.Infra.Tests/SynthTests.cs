@@ -4,7 +4,8 @@ namespace NetLab.Infra.Tests;
 
 /// <summary>
 /// The real thing: <c>npx cdk synth</c> from the repository (the pinned CLI, the app in cdk.json, the agent
-/// published for the host's architecture), then the staged asset checked to be that runnable binary.
+/// published for the host's architecture), then the staged asset checked to be that runnable binary, and the
+/// template linted by cfn-lint.
 /// Each synth gets its own TMPDIR, removed afterwards (jsii leaves ~66 MB there).
 /// </summary>
 public sealed class SynthTests : IDisposable
@@ -19,15 +20,9 @@ public sealed class SynthTests : IDisposable
     public void Cdk_synth_stages_the_real_agent_binary_for_the_architecture(string arch, string runtimeId, ushort elfMachine)
     {
         var root = Shell.RepositoryRoot();
-        Assert.True(File.Exists(Path.Combine(root, "node_modules", ".bin", "cdk")), "the CDK CLI is not installed: ./test.sh runs npm ci");
         var output = Path.Combine(_work, "cdk.out");
         var tmp = Directory.CreateDirectory(Path.Combine(_work, "tmp")).FullName;
-        var (code, log) = Shell.Run("npx", ["cdk", "synth", "-q", "-o", output, "-c", $"arch={arch}"], root, new Dictionary<string, string>
-        {
-            ["TMPDIR"] = tmp,
-            ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20",
-            ["CDK_DISABLE_VERSION_CHECK"] = "1",
-        }, timeoutSeconds: 600);
+        var (code, log) = CdkCli.Synth(output, tmp, $"arch={arch}");
         Assert.True(code == 0, log);
 
         var published = new FileInfo(Path.Combine(root, ".build", "agent", runtimeId, "bundle", "netlab-agent"));
@@ -57,6 +52,9 @@ public sealed class SynthTests : IDisposable
         Assert.Matches($"\"{hash}\":\\s*{{\\s*\"source\":\\s*{{\\s*\"path\":\\s*\"asset.{hash}\",\\s*\"packaging\":\\s*\"zip\"", assets);
         var template = File.ReadAllText(Path.Combine(output, "NetLabCloud.template.json"));
         Assert.Contains("netlab-agent", template);
+
+        // What cdk deploy would send, as AWS's linter sees it.
+        Assert.Empty(Lint.CfnLintTests.Unaccepted(CfnLint.Lint(Path.Combine(output, "NetLabCloud.template.json"))));
     }
 
     [Fact]

@@ -27,13 +27,9 @@ internal static class LabInstances
     private static readonly List<string> LiveStates = ["pending", "running", "stopping", "stopped", "shutting-down"];
 
     /// <param name="region">The region to ask.</param>
-    /// <param name="endpointUrl">
-    /// Another EC2 endpoint (an emulator such as moto or LocalStack), like the aws CLI's --endpoint-url; without it,
-    /// AWS_ENDPOINT_URL_EC2, then AWS_ENDPOINT_URL, as the aws CLI and the CDK CLI read them.
-    /// </param>
+    /// <param name="endpointUrl">Another EC2 endpoint (an emulator such as moto), like the aws CLI's --endpoint-url; null: AWS.</param>
     public static AmazonEC2Client Client(string region, string? endpointUrl)
     {
-        endpointUrl ??= EndpointFromEnvironment();
         var config = new AmazonEC2Config { MaxErrorRetry = 1, Timeout = TimeSpan.FromSeconds(20) };
         if (endpointUrl is null)
         {
@@ -49,9 +45,10 @@ internal static class LabInstances
     }
 
     /// <summary>The EC2 endpoint the environment names (AWS_ENDPOINT_URL_EC2, then AWS_ENDPOINT_URL), or null for AWS itself.</summary>
-    public static string? EndpointFromEnvironment() =>
-        Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_EC2") is { Length: > 0 } ec2 ? ec2
-        : Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") is { Length: > 0 } all ? all
+    /// <remarks>The aws CLI and the CDK CLI (AWS SDK v3) read the same two, in that order.</remarks>
+    public static string? EndpointFromEnvironment(Func<string, string?> environment) =>
+        environment("AWS_ENDPOINT_URL_EC2") is { Length: > 0 } ec2 ? ec2
+        : environment("AWS_ENDPOINT_URL") is { Length: > 0 } all ? all
         : null;
 
     /// <summary>The region from --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile; null when none is set.</summary>

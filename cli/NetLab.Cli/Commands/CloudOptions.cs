@@ -4,7 +4,7 @@ using NetLab.Cli.Cloud;
 namespace NetLab.Cli.Commands;
 
 /// <summary>The AWS options status and down share.</summary>
-internal sealed class CloudOptions
+internal sealed class CloudOptions(CliIO io)
 {
     public Option<string> Region { get; } = new("--region") { Description = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, or your profile's)" };
 
@@ -20,6 +20,9 @@ internal sealed class CloudOptions
         command.Options.Add(EndpointUrl);
     }
 
+    /// <summary>The EC2 endpoint: --endpoint-url, else AWS_ENDPOINT_URL_EC2, else AWS_ENDPOINT_URL; null: AWS itself.</summary>
+    public string? Endpoint(ParseResult r) => r.GetValue(EndpointUrl) ?? LabInstances.EndpointFromEnvironment(io.Environment);
+
     /// <summary>The regions to look in, or an error message.</summary>
     public async Task<(IReadOnlyList<string> Regions, string? Error)> RegionsAsync(ParseResult r, bool all, CancellationToken ct)
     {
@@ -34,7 +37,7 @@ internal sealed class CloudOptions
             return ([region], null);
         }
 
-        using var ec2 = LabInstances.Client(region, r.GetValue(EndpointUrl));
+        using var ec2 = LabInstances.Client(region, Endpoint(r));
         return (await LabInstances.RegionsAsync(ec2, ct), null);
     }
 
@@ -44,7 +47,7 @@ internal sealed class CloudOptions
         var all = new List<LabInstance>();
         foreach (var region in regions)
         {
-            using var ec2 = LabInstances.Client(region, r.GetValue(EndpointUrl));
+            using var ec2 = LabInstances.Client(region, Endpoint(r));
             all.AddRange(await LabInstances.ListAsync(ec2, region, ct));
         }
 

@@ -11,7 +11,7 @@ internal static class DownCommand
 {
     public static Command Create(CliIO io)
     {
-        var cloud = new CloudOptions();
+        var cloud = new CloudOptions(io);
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
         var json = CommonOptions.Json();
         var command = new Command("down", """

@@ -17,7 +17,7 @@ internal static class StartCommand
 {
     public static Command Create(CliIO io)
     {
-        var cloud = new CloudOptions();
+        var cloud = new CloudOptions(io);
         var instance = new Option<string>("--instance") { Description = "Which lab host, when there are several (an instance id from netlab status)", HelpName = "id" };
         var port = CommonOptions.Port("The agent's port, asked until it answers");
         var timeout = Seconds.Option("--timeout", "Give up after this long; a t3.micro boots in about a minute", "300");
@@ -49,7 +49,7 @@ internal static class StartCommand
             var agentPort = r.ValueOr(port, LabPorts.Agent);
             var deadline = Stopwatch.StartNew();
             var limit = r.ValueOr(timeout, TimeSpan.FromSeconds(300));
-            using var ec2 = LabInstances.Client(region, r.GetValue(cloud.EndpointUrl));
+            using var ec2 = LabInstances.Client(region, cloud.Endpoint(r));
             try
             {
                 var hosts = (await LabInstances.ListAsync(ec2, region, ct)).Where(i => i.State != "shutting-down").ToList();

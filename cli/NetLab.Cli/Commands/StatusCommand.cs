@@ -12,7 +12,7 @@ internal static class StatusCommand
 {
     public static Command Create(CliIO io)
     {
-        var cloud = new CloudOptions();
+        var cloud = new CloudOptions(io);
         var allRegions = new Option<bool>("--all-regions") { Description = "Look in every region (a forgotten lab host can be anywhere)" };
         var json = CommonOptions.Json();
         var command = new Command("status", """

@@ -50,6 +50,7 @@ public sealed class UpAndStartTests : IAsyncLifetime
             #!/bin/bash
             printf '%s\n' "$@" > '{{ArgsFile}}'
             echo "AWS_REGION=$AWS_REGION" >> '{{ArgsFile}}'
+            echo "quiet=$CDK_DISABLE_VERSION_CHECK,$CDK_DISABLE_CLI_TELEMETRY" >> '{{ArgsFile}}'
             echo "NetLabCloud: deploying... [1/1]" >&2
             {{(failure is null ? "" : $"echo '{failure}' >&2; exit 1")}}
             echo " ✅  NetLabCloud" >&2
@@ -72,7 +73,8 @@ public sealed class UpAndStartTests : IAsyncLifetime
         Assert.Equal(1, _checkIp.Requests);
         var args = CdkArgs();
         Assert.Equal(["deploy", "--require-approval", "never", "--outputs-file"], args[..4]);
-        Assert.Equal(["-c", "allowedCidr=198.51.100.23/32", "AWS_REGION=eu-west-1"], args[5..]);
+        // Nothing from the CDK CLI to the internet: no notices, no version check, no telemetry.
+        Assert.Equal(["-c", "allowedCidr=198.51.100.23/32", "--no-notices", "AWS_REGION=eu-west-1", "quiet=1,true"], args[5..]);
 
         Assert.Contains("Your public address is 198.51.100.23: the lab host will accept connections from 198.51.100.23/32 only", run.Out);
         Assert.Contains("NetLabCloud: deploying... [1/1]", run.Out); // cdk's progress, as it came
@@ -89,7 +91,7 @@ public sealed class UpAndStartTests : IAsyncLifetime
         var run = await Netlab.RunAsync(Environment(), "up", "--region", "us-east-1", "--cidr", "198.51.100.0/24", "-c", "ttlMinutes=30", "-c", "maxHours=4", "--json");
         run.AssertExit(0);
         Assert.Equal(0, _checkIp.Requests);
-        Assert.Equal(["-c", "allowedCidr=198.51.100.0/24", "-c", "ttlMinutes=30", "-c", "maxHours=4", "AWS_REGION=us-east-1"], CdkArgs()[5..]);
+        Assert.Equal(["-c", "allowedCidr=198.51.100.0/24", "-c", "ttlMinutes=30", "-c", "maxHours=4", "--no-notices", "AWS_REGION=us-east-1", "quiet=1,true"], CdkArgs()[5..]);
         Assert.Equal("netlab.up/1", run.Json.GetProperty("schema").GetString());
         Assert.Equal("198.51.100.0/24", run.Json.GetProperty("allowedCidr").GetString());
         Assert.Equal("203.0.113.7", run.Json.GetProperty("outputs").GetProperty("PublicIp").GetString());

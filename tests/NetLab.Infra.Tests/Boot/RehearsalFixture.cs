@@ -20,12 +20,7 @@ public sealed partial class RehearsalFixture : IDisposable
         var root = Shell.RepositoryRoot();
         CdkOut = Path.Combine(Work, "cdk.out");
         var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x86_64";
-        var (code, log) = Shell.Run("npx", ["cdk", "synth", "-q", "-o", CdkOut, "-c", $"arch={arch}", "-c", "ttlMinutes=1", "-c", "maxHours=720"], root, new Dictionary<string, string>
-        {
-            ["TMPDIR"] = Directory.CreateDirectory(Path.Combine(Work, "tmp")).FullName,
-            ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20",
-            ["CDK_DISABLE_VERSION_CHECK"] = "1",
-        }, timeoutSeconds: 600);
+        var (code, log) = CdkCli.Synth(CdkOut, Directory.CreateDirectory(Path.Combine(Work, "tmp")).FullName, $"arch={arch}", "ttlMinutes=1", "maxHours=720");
         Assert.True(code == 0, $"cdk synth failed:\n{log}");
         Directory.Delete(Path.Combine(Work, "tmp"), recursive: true);
 
