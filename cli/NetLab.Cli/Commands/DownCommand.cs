@@ -85,9 +85,12 @@ internal static class DownCommand
             else
             {
                 var running = remaining.Count(i => i.State == "running");
-                io.Console.WriteLine($"NOT clean: {remaining.Count} lab host(s) still there ({running} running): " +
-                    string.Join(", ", remaining.Select(i => $"{i.Id} ({i.State})")) +
-                    ". Check the AWS console, or terminate them: aws ec2 terminate-instances --instance-ids " + string.Join(' ', remaining.Select(i => i.Id)));
+                // The command stays whole on its line, however narrow the terminal, so it can be copied.
+                new ConsoleLine(0, 2)
+                    .Text($"NOT clean: {remaining.Count} lab host(s) still there ({running} running): " +
+                        string.Join(", ", remaining.Select(i => $"{i.Id} ({i.State})")) + ". Check the AWS console, or terminate them: ")
+                    .Command("aws ec2 terminate-instances --instance-ids " + string.Join(' ', remaining.Select(i => i.Id)))
+                    .WriteTo(io.Console);
             }
 
             return remaining.Count == 0 && destroyed ? ExitCodes.Success : ExitCodes.CheckFailed;

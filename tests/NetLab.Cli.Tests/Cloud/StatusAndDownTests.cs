@@ -1,60 +1,90 @@
 using NetLab.Cli.Cloud;
+using NetLab.Cli.Commands;
 using NetLab.Cli.Tests.Support;
 
 namespace NetLab.Cli.Tests.Cloud;
 
-/// <summary>netlab status and down's verification, with the real EC2 client against a local stand-in of EC2.</summary>
-public class StatusAndDownTests : IAsyncLifetime
+/// <summary>
+/// netlab status and down's verification, with the real EC2 client against moto (the AWS emulator); what depends on
+/// a launch time in the past (uptime, cost, the ceiling's time left) is rendered from EC2's answer on a fixed clock.
+/// </summary>
+public sealed class StatusAndDownTests(Moto moto) : IClassFixture<Moto>, IAsyncLifetime
 {
-    private FakeEc2 _ec2 = null!;
+    private readonly string _work = Directory.CreateTempSubdirectory("netlab-down-test-").FullName;
 
-    // cdk destroy stands in as a no-op.
-    private static readonly Dictionary<string, string> NoOpCdk = new() { ["NETLAB_CDK"] = "true" };
+    public Task InitializeAsync() => moto.ResetAsync();
 
-    public async Task InitializeAsync() => _ec2 = await FakeEc2.StartAsync();
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_work, recursive: true);
+        return Task.CompletedTask;
+    }
 
-    public async Task DisposeAsync() => await _ec2.DisposeAsync();
+    /// <summary>A cdk destroy that does nothing but say it ran (in <see cref="CdkRan"/>).</summary>
+    private Dictionary<string, string> NoOpCdk()
+    {
+        var script = Path.Combine(_work, "cdk");
+        File.WriteAllText(script, $"#!/bin/sh\necho \"$@\" > '{CdkRan}'\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new() { ["NETLAB_CDK"] = script };
+    }
+
+    private string CdkRan => Path.Combine(_work, "cdk-ran");
 
     [Fact]
-    public async Task Status_lists_lab_hosts_with_uptime_and_cost_so_far()
+    public async Task Status_lists_the_lab_hosts_and_nothing_else()
     {
-        var now = DateTime.UtcNow;
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0running", "running", "t3.micro", now.AddHours(-2.5), "203.0.113.7"));
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0stopped", "stopped", "t4g.micro", now.AddDays(-3)));
+        var running = await moto.LaunchAsync(type: "t3.micro");
+        var stopped = await moto.LaunchAsync(type: "t4g.micro", state: "stopped");
+        await moto.LaunchAsync(lab: false);              // not the lab's: no tag
+        await moto.LaunchAsync(state: "terminated");     // gone: EC2 lists it for an hour
 
-        var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--json");
+        var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", moto.Url, "--json");
         run.AssertExit(0);
         var instances = run.Json.GetProperty("instances").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
-        var running = instances["i-0running"];
-        Assert.Equal("running", running.GetProperty("state").GetString());
-        Assert.Equal("t3.micro", running.GetProperty("type").GetString());
-        Assert.Equal("203.0.113.7", running.GetProperty("publicIp").GetString());
-        Assert.InRange(running.GetProperty("uptimeHours").GetDouble(), 2.49, 2.52);
-        Assert.InRange(running.GetProperty("costSoFar").GetDecimal(), 0.0259m, 0.0262m); // 2.5 h x $0.0104
-        Assert.Equal(0m, instances["i-0stopped"].GetProperty("costSoFar").GetDecimal());
-
-        var (_, form) = Assert.Single(_ec2.Requests);
-        Assert.Equal("DescribeInstances", form["Action"]);
-        var filters = form.Where(f => f.Key.StartsWith("Filter.", StringComparison.Ordinal)).ToDictionary();
-        Assert.Contains(filters, f => f.Value == "tag:netlab:lab");
-        Assert.Contains(filters, f => f.Value == "NetLabCloud");
+        Assert.Equal(new[] { running.InstanceId, stopped.InstanceId }.Order(), instances.Keys.Order());
+        var host = instances[running.InstanceId];
+        Assert.Equal("running", host.GetProperty("state").GetString());
+        Assert.Equal("t3.micro", host.GetProperty("type").GetString());
+        Assert.Equal(running.PublicIpAddress, host.GetProperty("publicIp").GetString());
+        Assert.Equal(8, host.GetProperty("maxHours").GetInt32());
+        Assert.InRange(host.GetProperty("uptimeHours").GetDouble(), 0, 0.1); // launched just now
+        Assert.Equal("stopped", instances[stopped.InstanceId].GetProperty("state").GetString());
+        Assert.Equal(0m, instances[stopped.InstanceId].GetProperty("costSoFar").GetDecimal());
     }
 
     [Fact]
-    public async Task Status_as_a_table_says_what_runs_and_what_it_costs()
+    public async Task Status_reads_the_endpoint_from_AWS_ENDPOINT_URL_and_AWS_ENDPOINT_URL_EC2_as_the_aws_CLI_does()
     {
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0abc", "running", "t3.micro", DateTime.UtcNow.AddHours(-10)));
-        var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
-        run.AssertExit(0);
-        Assert.Contains("i-0abc", run.Out);
-        Assert.Contains("$0.0104", run.Out);
-        Assert.Contains("1 lab host(s), 1 running; compute so far $0.10", run.Out);
+        var host = await moto.LaunchAsync();
+        foreach (var variable in new[] { "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2" })
+        {
+            var run = await Netlab.RunAsync(new Dictionary<string, string> { [variable] = moto.Url }, "status", "--region", "us-east-1", "--json");
+            run.AssertExit(0);
+            Assert.Equal(host.InstanceId, Assert.Single(run.Json.GetProperty("instances").EnumerateArray()).GetProperty("id").GetString());
+        }
+
+        // The EC2 one wins over the general one, as in the aws CLI.
+        var both = await Netlab.RunAsync(
+            new Dictionary<string, string> { ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_ENDPOINT_URL_EC2"] = moto.Url }, "status", "--region", "us-east-1", "--json");
+        both.AssertExit(0);
+    }
+
+    [Fact]
+    public void Status_as_a_table_says_what_runs_and_what_it_costs()
+    {
+        var now = new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc);
+        var io = Console(out var output);
+        StatusCommand.Render(io, [new LabInstance("us-east-1", "i-0abc", "running", "t3.micro", now.AddHours(-10), "203.0.113.7", 8)], json: false, now);
+        Assert.Contains("i-0abc", output.ToString());
+        Assert.Contains("$0.0104", output.ToString());
+        Assert.Contains("1 lab host(s), 1 running; compute so far $0.10", output.ToString());
     }
 
     [Fact]
     public async Task Status_with_nothing_says_nothing_costs_money()
     {
-        var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", moto.Url);
         run.AssertExit(0);
         Assert.Contains("No lab hosts: nothing is running, nothing is costing money.", run.Out);
     }
@@ -62,45 +92,58 @@ public class StatusAndDownTests : IAsyncLifetime
     [Fact]
     public async Task All_regions_asks_every_region()
     {
-        _ec2.Regions.AddRange(["eu-west-1", "ap-southeast-2"]);
-        _ec2.Instances.Add(new FakeInstance("eu-west-1", "i-0forgotten", "running", "t4g.micro", DateTime.UtcNow.AddHours(-30)));
-        var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--all-regions", "--endpoint-url", _ec2.Url, "--json");
+        var forgotten = await moto.LaunchAsync(region: "eu-west-1", type: "t4g.micro");
+        var far = await moto.LaunchAsync(region: "ap-southeast-2");
+        var run = await Netlab.RunAsync("status", "--region", "us-east-1", "--all-regions", "--endpoint-url", moto.Url, "--json");
         run.AssertExit(0);
-        var instance = Assert.Single(run.Json.GetProperty("instances").EnumerateArray());
-        Assert.Equal("eu-west-1", instance.GetProperty("region").GetString());
-        Assert.Equal(["ap-southeast-2", "eu-west-1", "us-east-1"], _ec2.Requests.Where(r => r.Form["Action"] == "DescribeInstances").Select(r => r.Region).Order());
+        var found = run.Json.GetProperty("instances").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!, i => i.GetProperty("region").GetString());
+        Assert.Equal(2, found.Count);
+        Assert.Equal("eu-west-1", found[forgotten.InstanceId]);
+        Assert.Equal("ap-southeast-2", found[far.InstanceId]);
     }
 
     [Fact]
     public async Task Down_verifies_nothing_is_left()
     {
-        var run = await Netlab.RunAsync(NoOpCdk, "down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        await moto.LaunchAsync(state: "terminated");
+        var run = await Netlab.RunAsync(NoOpCdk(), "down", "--yes", "--region", "us-east-1", "--endpoint-url", moto.Url);
         run.AssertExit(0);
+        Assert.Contains("destroy --force --no-notices", File.ReadAllText(CdkRan));
         Assert.Contains("Nothing left: no lab host in us-east-1.", run.Out);
     }
 
     [Fact]
     public async Task Down_says_plainly_when_instances_are_still_running()
     {
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0one", "running", "t3.micro", DateTime.UtcNow.AddHours(-1)));
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0two", "running", "t3.micro", DateTime.UtcNow.AddHours(-1)));
-        var run = await Netlab.RunAsync(NoOpCdk, "down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        var one = await moto.LaunchAsync();
+        var two = await moto.LaunchAsync();
+        var run = await Netlab.RunAsync(NoOpCdk(), "down", "--yes", "--region", "us-east-1", "--endpoint-url", moto.Url);
         run.AssertExit(1);
-        Assert.Contains("NOT clean: 2 lab host(s) still there (2 running): i-0one (running), i-0two (running)", run.Out);
-        Assert.Contains("aws ec2 terminate-instances --instance-ids i-0one i-0two", run.Out);
+        var ids = new[] { one.InstanceId, two.InstanceId }.Order().ToArray();
+        Assert.Contains("NOT clean: 2 lab host(s) still there (2 running): ", run.Out);
+        Assert.All(ids, id => Assert.Contains($"{id} (running)", run.Out));
+        Assert.Matches($"aws ec2 terminate-instances --instance-ids ({ids[0]} {ids[1]}|{ids[1]} {ids[0]})", run.Out);
 
-        var json = await Netlab.RunAsync(NoOpCdk, "down", "--yes", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--json");
+        var json = await Netlab.RunAsync(NoOpCdk(), "down", "--yes", "--region", "us-east-1", "--endpoint-url", moto.Url, "--json");
         Assert.Equal("2 still there", json.Json.GetProperty("verdict").GetString());
     }
 
     [Fact]
     public async Task Down_without_yes_asks_and_an_empty_answer_destroys_nothing()
     {
-        var run = await Netlab.RunAsync(NoOpCdk, "down", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        var host = await moto.LaunchAsync();
+        var run = await Netlab.RunAsync(NoOpCdk(), "down", "--region", "us-east-1", "--endpoint-url", moto.Url);
         run.AssertExit(0);
         Assert.Contains("Destroy the NetLabCloud stack in us-east-1", run.Out);
         Assert.Contains("Nothing destroyed.", run.Out);
-        Assert.Empty(_ec2.Requests);
+        Assert.False(File.Exists(CdkRan), "cdk destroy ran");
+        Assert.Equal("running", (await moto.DescribeAsync(host.InstanceId)).State.Name.Value);
+    }
+
+    private static CliIO Console(out StringWriter output)
+    {
+        output = new StringWriter();
+        return new CliIO(output, new StringWriter(), isTerminal: false, width: null);
     }
 
     [Fact]

@@ -1,29 +1,30 @@
 using System.Text.Json;
 using NetLab.Agent.Tests.Support;
+using NetLab.Cli.Cloud;
+using NetLab.Cli.Commands;
 using NetLab.Cli.Tests.Support;
 
 namespace NetLab.Cli.Tests.Cloud;
 
 /// <summary>
 /// netlab up (a stand-in cdk that records its command line and writes the outputs file cdk would, and a
-/// stand-in checkip service) and netlab start (the real EC2 client against the local EC2 stand-in, and a real
-/// agent on loopback as the started host).
+/// stand-in checkip service) and netlab start (the real EC2 client against moto, whose instances get 127.0.0.1 as
+/// their public address, and a real agent on loopback as the started host). The whole path with the real CDK CLI
+/// against moto is scripts/rehearse-aws.sh (AwsRehearsalTests).
 /// </summary>
-public sealed class UpAndStartTests : IAsyncLifetime
+public sealed class UpAndStartTests(Moto moto) : IClassFixture<Moto>, IAsyncLifetime
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-up-test-").FullName;
-    private FakeEc2 _ec2 = null!;
     private FakeCheckIp _checkIp = null!;
 
     public async Task InitializeAsync()
     {
-        _ec2 = await FakeEc2.StartAsync();
+        await moto.ResetAsync();
         _checkIp = await FakeCheckIp.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _ec2.DisposeAsync();
         await _checkIp.DisposeAsync();
         Directory.Delete(_work, recursive: true);
     }
@@ -141,77 +142,81 @@ public sealed class UpAndStartTests : IAsyncLifetime
     public async Task Start_starts_the_stopped_host_waits_for_its_agent_and_prints_the_new_address_and_ceiling()
     {
         await using var agent = await TestAgent.StartAsync();
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0lab", "stopped", "t3.micro", DateTime.UtcNow.AddDays(-1), maxHours: 8) { AddressAfterStart = "127.0.0.1", PendingDescribes = 1 });
+        var host = await moto.LaunchAsync(state: "stopped");
+        var id = host.InstanceId;
 
-        var run = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--port", $"{agent.Port}");
+        var run = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", moto.Url, "--port", $"{agent.Port}");
         run.AssertExit(0);
-        Assert.Contains("Starting i-0lab in us-east-1...", run.Out);
-        Assert.Contains("  pending (", run.Out);
-        Assert.Contains($"i-0lab is running at 127.0.0.1; waiting for the agent on port {agent.Port}...", run.Out);
-        Assert.Contains("i-0lab is up at 127.0.0.1 after", run.Out);
+        Assert.Contains($"Starting {id} in us-east-1...", run.Out);
+        Assert.Contains($"{id} is running at 127.0.0.1; waiting for the agent on port {agent.Port}...", run.Out);
+        Assert.Contains($"{id} is up at 127.0.0.1 after", run.Out);
         Assert.Matches(@"Cost ceiling: AWS stops it at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(8 hours after this start\)", run.Out);
         Assert.Contains("Next: netlab connect 127.0.0.1", run.Out);
-        var start = Assert.Single(_ec2.Requests, r => r.Form["Action"] == "StartInstances");
-        Assert.Equal("i-0lab", start.Form["InstanceId.1"]);
+        Assert.Equal("running", (await moto.DescribeAsync(id)).State.Name.Value);
     }
 
     [Fact]
     public async Task Start_of_a_running_host_starts_nothing_and_json_has_the_ceiling()
     {
         await using var agent = await TestAgent.StartAsync();
-        var launched = DateTime.UtcNow.AddHours(-2);
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0lab", "running", "t3.micro", launched, "127.0.0.1", maxHours: 8));
-        var run = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--port", $"{agent.Port}", "--json");
+        var host = await moto.LaunchAsync();
+        var launched = host.LaunchTime!.Value.ToUniversalTime();
+        var run = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", moto.Url, "--port", $"{agent.Port}", "--json");
         run.AssertExit(0);
-        Assert.DoesNotContain(_ec2.Requests, r => r.Form["Action"] == "StartInstances");
         Assert.False(run.Json.GetProperty("started").GetBoolean());
         Assert.Equal(8, run.Json.GetProperty("maxHours").GetInt32());
         Assert.InRange(run.Json.GetProperty("ceilingAt").GetDateTime().ToUniversalTime(), launched.AddHours(8).AddSeconds(-1), launched.AddHours(8).AddSeconds(1));
+        Assert.Equal(launched, (await moto.DescribeAsync(host.InstanceId)).LaunchTime!.Value.ToUniversalTime()); // not started again
     }
 
     [Fact]
     public async Task Start_whose_agent_never_answers_fails_after_the_timeout_and_says_where_to_look()
     {
         var port = Netlab.FreePort();
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0lab", "stopped", "t3.micro", DateTime.UtcNow.AddDays(-1), maxHours: 8) { AddressAfterStart = "127.0.0.1", PendingDescribes = 0 });
-        var run = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--port", $"{port}", "--timeout", "3");
+        var id = (await moto.LaunchAsync(state: "stopped")).InstanceId;
+        var run = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", moto.Url, "--port", $"{port}", "--timeout", "3");
         run.AssertExit(1);
-        Assert.Contains($"i-0lab runs at 127.0.0.1, but its agent did not answer on port {port} within 3 s", run.Error);
+        Assert.Contains($"{id} runs at 127.0.0.1, but its agent did not answer on port {port} within 3 s", run.Error);
         Assert.Contains("sudo systemctl status netlab-agent", run.Error);
     }
 
     [Fact]
     public async Task Start_with_no_host_or_several_says_what_to_do()
     {
-        var none = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        var none = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", moto.Url);
         none.AssertExit(2);
         Assert.Contains("no lab host in us-east-1: create one with netlab up", none.Error);
 
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0one", "stopped", "t3.micro", DateTime.UtcNow));
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0two", "stopped", "t3.micro", DateTime.UtcNow));
-        var two = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
+        var ids = new[] { (await moto.LaunchAsync(state: "stopped")).InstanceId, (await moto.LaunchAsync(state: "stopped")).InstanceId };
+        var two = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", moto.Url);
         two.AssertExit(2);
-        Assert.Contains("2 lab hosts in us-east-1: say which with --instance (i-0one stopped, i-0two stopped)", two.Error);
+        Assert.Contains("2 lab hosts in us-east-1: say which with --instance (", two.Error);
+        Assert.All(ids, id => Assert.Contains($"{id} stopped", two.Error));
     }
 
     [Fact]
-    public async Task Status_shows_when_AWS_stops_each_host_and_the_time_left()
+    public void Status_shows_when_AWS_stops_each_host_and_the_time_left()
     {
-        var now = DateTime.UtcNow;
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0running", "running", "t3.micro", now.AddHours(-2.5), "203.0.113.7", maxHours: 8));
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0stopped", "stopped", "t3.micro", now.AddDays(-1), maxHours: 8));
-        _ec2.Instances.Add(new FakeInstance("us-east-1", "i-0forever", "running", "t3.micro", now.AddHours(-1), "203.0.113.8", maxHours: 0));
+        var now = new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc);
+        LabInstance[] hosts =
+        [
+            new("us-east-1", "i-0running", "running", "t3.micro", now.AddHours(-2.5), "203.0.113.7", 8),
+            new("us-east-1", "i-0stopped", "stopped", "t3.micro", now.AddDays(-1), null, 8),
+            new("us-east-1", "i-0forever", "running", "t3.micro", now.AddHours(-1), "203.0.113.8", 0),
+        ];
 
-        var json = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", _ec2.Url, "--json");
-        json.AssertExit(0);
-        var instances = json.Json.GetProperty("instances").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
-        Assert.InRange(instances["i-0running"].GetProperty("hoursLeft").GetDouble(), 5.48, 5.51);
+        var jsonOut = new StringWriter();
+        StatusCommand.Render(new CliIO(jsonOut, new StringWriter(), isTerminal: false), hosts, json: true, now);
+        using var json = JsonDocument.Parse(jsonOut.ToString());
+        var instances = json.RootElement.GetProperty("instances").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
+        Assert.Equal(5.5, instances["i-0running"].GetProperty("hoursLeft").GetDouble(), 2);
         Assert.Equal(JsonValueKind.Null, instances["i-0stopped"].GetProperty("hoursLeft").ValueKind);
         Assert.Equal(0, instances["i-0forever"].GetProperty("maxHours").GetInt32());
 
-        var table = await Netlab.RunAsync("status", "--region", "us-east-1", "--endpoint-url", _ec2.Url);
-        Assert.Matches(@"\d\d:\d\d \(5h(29|30)m left\)", table.Out);
-        Assert.Contains("8 h after a start", table.Out);
-        Assert.Contains("never (maxHours=0)", table.Out);
+        var table = new StringWriter();
+        StatusCommand.Render(new CliIO(table, new StringWriter(), isTerminal: false), hosts, json: false, now);
+        Assert.Contains("17:30 (5h30m left)", table.ToString());
+        Assert.Contains("8 h after a start", table.ToString());
+        Assert.Contains("never (maxHours=0)", table.ToString());
     }
 }
