@@ -124,7 +124,7 @@ emulator() {
   for _ in $(seq 60); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       export AWS_ENDPOINT_URL=http://127.0.0.1:$port
-      saw="moto $moto_pin + tests/aws/netlab_moto.py on $AWS_ENDPOINT_URL"
+      saw="moto $moto_pin + tests/aws/netlab_moto.py on $AWS_ENDPOINT_URL${NETLAB_MOTO_SKIP:+ (patches left out: $NETLAB_MOTO_SKIP)}"
       return 0
     fi
     kill -0 "$moto_pid" 2>/dev/null || { saw="moto exited: $(tail -n 1 "$work/moto.log")"; return 1; }
@@ -173,12 +173,15 @@ if len(doc["instances"]) != 1 or not mine or mine[0]["state"] != "running" or no
     print(f"expected {wanted} alone, running, with a ceiling; listed {doc['instances']}")
     sys.exit(1)
 print(f"{wanted} running at {mine[0]['publicIp']}, ceiling {mine[0]['maxHours']} h: AWS stops it at {mine[0]['ceilingAt']}")
+print(mine[0]["launchTime"], file=open(sys.argv[1] + ".launch", "w"))
 EOF
-)
+) || return 1
+  launched=$(cat "$work/status.json.launch")
 }
 
 stop() {
   "$python" tests/aws/check_lab.py stop "$instance" || { saw="EC2 did not stop $instance"; return 1; }
+  sleep 1 # EC2's launch times count seconds: the start's must differ from the first launch's
   saw="EC2 stop-instances: $instance stopped (it was at $public_ip)"
 }
 
@@ -213,15 +216,13 @@ start() {
   [[ -n "$new_ip" && "$new_ip" != "$public_ip" ]] || { saw="no new public address (was $public_ip, now ${new_ip:-none})"; return 1; }
   timeout 60 "$netlab" status --region "$region" --json >"$work/status2.json" || { saw="netlab status failed"; return 1; }
   local verdict
-  verdict=$("$python" - "$work/status2.json" "$instance" "$new_ip" 2>&1 <<'EOF'
-
+  verdict=$("$python" - "$work/status2.json" "$instance" "$new_ip" "$launched" 2>&1 <<'EOF'
 import datetime, json, sys
-doc, wanted, ip = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+doc, wanted, ip, first = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
 host = next(i for i in doc["instances"] if i["id"] == wanted)
-started = datetime.datetime.fromisoformat(host["launchTime"].replace("Z", "+00:00"))
-age = datetime.datetime.now(datetime.timezone.utc) - started
-if host["state"] != "running" or host["publicIp"] != ip or not datetime.timedelta(0) <= age < datetime.timedelta(minutes=5):
-    sys.exit(f"netlab status says {host}: wanted running at {ip}, launched at this start")
+when = lambda text: datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+if host["state"] != "running" or host["publicIp"] != ip or not when(host["launchTime"]) > when(first):
+    sys.exit(f"netlab status says {host}: wanted running at {ip}, launched at this start (after the first launch, {first})")
 EOF
 ) || { saw="after the start: $verdict"; return 1; }
   saw="netlab start: $instance running at a new address $new_ip (was $public_ip), the agent answered there; status counts its ceiling from this start"
