@@ -135,7 +135,10 @@ emulator() {
 }
 
 bootstrap() {
-  own_tmp timeout 240 npx cdk bootstrap "aws://$account/$region" --no-notices || { saw="cdk bootstrap failed"; return 1; }
+  # npx cdk, run outside the repository: in it, the CLI would synthesize the app (publish the agent) for nothing.
+  mkdir -p "$work/bootstrap"
+  (cd "$work/bootstrap" && own_tmp timeout 240 "$repo/node_modules/.bin/cdk" bootstrap "aws://$account/$region" --no-notices) ||
+    { saw="cdk bootstrap failed"; return 1; }
   saw="CDKToolkit in aws://$account/$region"
 }
 
