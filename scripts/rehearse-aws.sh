@@ -11,6 +11,7 @@
 # NuGet cache (the stack's synth publishes the agent self-contained for linux-x64); moto[server]==5.2.1 (with boto3)
 # for a python3 on PATH or under pyenv. After that it needs no network at all.
 # NETLAB_AGENT_BINARY=/path/to/file ships that file instead of publishing the agent (quicker; not what CI runs).
+# NETLAB_MOTO_SKIP=patch,... leaves patches of tests/aws/netlab_moto.py out: the step that needs one then fails.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,14 +49,19 @@ if [[ -n "$(ip -o link show | grep -v ': lo:' || true)" || -n "$(ip route show d
   exit 1
 fi
 
-# Traffic to a 198.18 address only when it stays on loopback here.
+# Traffic to 198.18 addresses only when each stays on loopback here (ip route get ADDR: "local ADDR dev lo ...").
 local_only() {
-  local route
-  route=$(ip route get "$1" 2>&1) || true
-  if [[ "$route" != local*" dev lo "* ]]; then
-    echo "refusing to send to $1: it does not stay on loopback here (ip route get: $route)"
-    return 1
-  fi
+  local address kind dev iface rest
+  local -A stays=()
+  while read -r kind address dev iface rest; do
+    [[ "$kind $dev $iface" == "local dev lo" ]] && stays[$address]=1
+  done < <(printf 'route get %s\n' "$@" | ip -o -batch - 2>&1 || true)
+  for address in "$@"; do
+    if [[ -z "${stays[$address]:-}" ]]; then
+      echo "refusing to send to $address: it does not stay on loopback here (ip route get $address: $(ip -o route get "$address" 2>&1))"
+      return 1
+    fi
+  done
 }
 
 work=$(mktemp -d -t netlab-rehearsal.XXXXXX)
@@ -162,7 +168,7 @@ ec2_host() {
   cat "$work/host.out"
   read -r _ instance public_ip < <(grep '^instance ' "$work/host.out" || true)
   [[ $status -eq 0 && -n "${instance:-}" ]] || { saw="$(grep -m1 FAIL "$work/host.out" || tail -n 1 "$work/host.out")"; return 1; }
-  saw="$instance in the stack's subnet, lab SG alone (22/tcp, 11211/tcp+udp from $cidr only), IMDSv2 required, lab tags, $public_ip"
+  saw="$instance in the stack's subnet, lab SG alone (22/tcp, 11211/tcp+udp from $cidr only), IMDSv2 required, lab tags, key in SSM, $public_ip"
 }
 
 status() {
@@ -206,9 +212,9 @@ agent_up() {
 }
 
 start() {
-  # netlab start sends to the address EC2 gives at the start: anywhere in moto's public range, all of it local here.
-  local probe
-  for probe in 198.18.100.1 198.18.100.254; do local_only "$probe" || { saw="$probe is not local"; return 1; }; done
+  # netlab start sends to the address EC2 gives at the start: any of those moto hands out (198.18.100.10-254), all
+  # of them local here, checked one by one before it runs.
+  local_only $(seq -f '198.18.100.%g' 10 254) || { saw="$(tail -n 1 "$work/start.log")"; return 1; }
   local status=0
   timeout 120 "$netlab" start --instance "$instance" --region "$region" --timeout 60 >"$work/start.out" 2>&1 || status=$?
   cat "$work/start.out"
@@ -242,7 +248,7 @@ down() {
 
 gone() {
   "$python" tests/aws/check_lab.py gone || { saw="$(grep -m1 FAIL "$work/gone.log")"; return 1; }
-  saw="no NetLabCloud stack, no lab instance (terminated), no VPC but the default, no internet gateway, no key pair"
+  saw="no NetLabCloud stack, no lab instance (terminated), no VPC but the default, no internet gateway, no key pair or its private key"
 }
 
 step emulator emulator

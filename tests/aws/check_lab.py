@@ -60,6 +60,13 @@ def host(cidr):
     tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
     finding(tags.get(TAG_KEY) == TAG_VALUE and tags.get(MAX_HOURS_KEY, "").isdigit(),
             f"tagged {TAG_KEY}={TAG_VALUE} and {MAX_HOURS_KEY} (has {TAG_KEY}={tags.get(TAG_KEY)}, {MAX_HOURS_KEY}={tags.get(MAX_HOURS_KEY)})")
+    key = ec2.describe_key_pairs(KeyNames=[i.get("KeyName", "")])["KeyPairs"][0]
+    parameter = f"/ec2/keypair/{key['KeyPairId']}"
+    try:
+        private = boto3.client("ssm").get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+    except ClientError as e:
+        private = str(e)
+    finding("PRIVATE KEY-----" in private, f"its key pair {i.get('KeyName')}'s private key in SSM {parameter}")
     ip = i.get("PublicIpAddress")
     finding(ip is not None and ipaddress.ip_address(ip) in PUBLIC_RANGE, f"a public address in {PUBLIC_RANGE} (has {ip})")
     default = [g for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [i.get("VpcId", "")]},
@@ -100,6 +107,8 @@ def gone():
     finding(not gateways, f"no internet gateway of the lab (left: {gateways})")
     keys = [k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]]
     finding(not keys, f"no key pair (left: {keys})")
+    secrets = [p["Name"] for p in boto3.client("ssm").get_parameters_by_path(Path="/ec2/keypair", Recursive=True)["Parameters"]]
+    finding(not secrets, f"no private key left in SSM /ec2/keypair (left: {secrets})")
 
 
 if __name__ == "__main__":
