@@ -20,7 +20,7 @@ readonly repo public_range=198.18.100.0/24 cidr=198.51.100.7/32 region=us-east-1
 # moto: python3 if it has moto 5.2.1, else pyenv's.
 if [[ -z "${NETLAB_REHEARSAL_PYTHON:-}" ]]; then
   pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
-  for candidate in "$(command -v python3 || true)" "$pyenv_root/shims/python3" "$pyenv_root"/versions/*/bin/python3; do
+  for candidate in "$(command -v python3 || true)" "$pyenv_root/shims/python3" "$pyenv_root"/versions/*/bin/python3 "$repo/.build/aws-tools/bin/python3"; do
     [[ -n "$candidate" && -x "$candidate" ]] || continue
     if "$candidate" -c "import sys, moto, boto3, werkzeug; sys.exit(moto.__version__ != '$moto_pin')" >/dev/null 2>&1; then
       export NETLAB_REHEARSAL_PYTHON=$candidate
@@ -86,6 +86,10 @@ export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-cr
 unset AWS_PROFILE AWS_ENDPOINT_URL_EC2 AWS_ENDPOINT_URL_CLOUDFORMATION AWS_ENDPOINT_URL_S3 CDK_DEFAULT_ACCOUNT CDK_DEFAULT_REGION
 export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# The synth publishes the agent for linux-x64 (a restore for that runtime): NuGet's vulnerability audit would ask
+# nuget.org, which this namespace cannot reach, and the build treats its warning as an error. The packages themselves come
+# from the local cache (the prerequisites above); the solution's own build audits them with the network.
+export NuGetAudit=false
 
 netlab=$repo/cli/NetLab.Cli/bin/Debug/net10.0/netlab
 agent=$repo/agent/NetLab.Agent/bin/Debug/net10.0/netlab-agent

@@ -18,7 +18,8 @@ from urllib.parse import urlparse
 PINNED = "5.2.1"
 # The public addresses instances get: a benchmarking range (RFC 2544) that never leaves the machine; the
 # rehearsal makes it local to its network namespace, so the agent it runs there answers at the instance's address.
-PUBLIC_RANGE = ipaddress.ip_network("198.18.100.0/24")
+# NETLAB_MOTO_PUBLIC_RANGE sets another (the CLI's tests use 127.0.0.1/32: every host is an agent on loopback).
+PUBLIC_RANGE = ipaddress.ip_network(os.environ.get("NETLAB_MOTO_PUBLIC_RANGE") or "198.18.100.0/24")
 
 import moto  # noqa: E402
 
@@ -171,7 +172,7 @@ patch("instance", (Instance, "create_from_cloudformation_json", classmethod(crea
 # Gap: public addresses are random 54.214.x.y (real AWS space, unreachable here, and may repeat). Instances get
 # them from PUBLIC_RANGE instead, the next one at every start (a stop and start gives a new public address, as in
 # EC2), so the rehearsal can make them local and tell the new address from the old.
-_public_addresses = itertools.cycle(str(a) for a in PUBLIC_RANGE.hosts() if int(a) & 0xFF >= 10)
+_public_addresses = itertools.cycle([str(a) for a in PUBLIC_RANGE.hosts() if PUBLIC_RANGE.num_addresses == 1 or int(a) & 0xFF >= 10])
 patch("public-ip", (enis, "random_public_ip", lambda: next(_public_addresses)))
 
 
