@@ -26,11 +26,12 @@ internal sealed class LabUse(TimeProvider time)
     /// <summary>How long an address's actions are remembered, and how long a student may be silent and still be one.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
 
-    private const int MaxTracked = 4096;
-
     private readonly Lock _gate = new();
-    private readonly Dictionary<IPAddress, Entry> _addresses = [];
     private readonly DateTimeOffset _started = time.GetUtcNow();
+    private readonly AddressTable<Entry> _addresses = new(
+        _ => new Entry { FirstAt = time.GetTimestamp() },
+        forgettable: e => time.GetElapsedTime(e.LastAt) >= Window, // what no longer matters
+        crowded: e => !e.Engaged); // a flood of addresses: the non-students
     private long _lastUse; // timestamp of the last lab use; 0 = none since start
 
     /// <summary>Time since the last lab use, or since the agent started when there was none.</summary>
@@ -69,14 +70,9 @@ internal sealed class LabUse(TimeProvider time)
         lock (_gate)
         {
             var now = time.GetTimestamp();
-            if (!_addresses.TryGetValue(address, out var entry))
+            if (_addresses.GetOrAdd(address) is not { } entry)
             {
-                if (_addresses.Count >= MaxTracked)
-                {
-                    Forget(now);
-                }
-
-                _addresses[address] = entry = new Entry { FirstAt = now };
+                return; // the table is full of students: a new address waits for room
             }
 
             if (time.GetElapsedTime(entry.Engaged ? entry.LastAt : entry.FirstAt, now) >= Window)
@@ -97,27 +93,10 @@ internal sealed class LabUse(TimeProvider time)
         }
     }
 
-    // Under _gate: drop what no longer matters, then, if a flood of addresses is still too many, the non-students.
-    private void Forget(long now)
-    {
-        foreach (var old in _addresses.Where(a => time.GetElapsedTime(a.Value.LastAt, now) >= Window).Select(a => a.Key).ToList())
-        {
-            _addresses.Remove(old);
-        }
-
-        if (_addresses.Count >= MaxTracked)
-        {
-            foreach (var stranger in _addresses.Where(a => !a.Value.Engaged).Select(a => a.Key).ToList())
-            {
-                _addresses.Remove(stranger);
-            }
-        }
-    }
-
     private sealed class Entry
     {
         public int Actions;
-        public long FirstAt;
+        public required long FirstAt;
         public long LastAt;
         public bool Engaged;
     }

@@ -323,7 +323,7 @@ internal sealed partial class TextSession : IDisposable
     {
         var wait = _connection?.Egress?.WaitFor(1) ?? TimeSpan.Zero;
         refusal = wait > TimeSpan.Zero
-            ? $"ERROR over the egress budget: the agent has sent {Peer.Address} all it may for now (each address gets {ByteSize.Format(_services.Limits.EgressPerAddressPerHour)} an hour, everyone {ByteSize.Format(_services.Limits.EgressPerDay)} a day); try again in {Math.Ceiling(wait.TotalSeconds):0} s"
+            ? $"ERROR over the egress budget: the agent has sent {Peer.Address} all it may for now: {_connection!.Egress!.Why(1, wait)}"
             : "";
         return wait > TimeSpan.Zero;
     }

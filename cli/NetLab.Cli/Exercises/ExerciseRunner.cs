@@ -96,6 +96,7 @@ internal static class ExerciseRunner
         var figures = new Figures();
         var clock = Stopwatch.StartNew();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout = exercise.Backstop(timeout);
         limit.CancelAfter(timeout);
         string? error = null, expected = null, got = null;
         try

@@ -41,11 +41,13 @@ internal sealed class TransferExercise : Exercise
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var put = await http.PutAsync(url, content, ct);
         var up = clock.Elapsed;
-        Expect.That(put.StatusCode == HttpStatusCode.Created, "201 Created for the upload", $"{(int)put.StatusCode} {await put.Content.ReadAsStringAsync(ct)}".Trim());
+        await Expect.StatusAsync(put, HttpStatusCode.Created, "Created for the upload", ct);
         var sent = body.Sha256();
 
         clock.Restart();
-        var back = await http.GetByteArrayAsync(url, ct);
+        using var get = await http.GetAsync(url, ct);
+        await Expect.StatusAsync(get, HttpStatusCode.OK, "OK for the download", ct);
+        var back = await get.Content.ReadAsByteArrayAsync(ct);
         var down = clock.Elapsed;
         var received = Convert.ToHexStringLower(SHA256.HashData(back));
         Expect.That(received == sent, $"the same {body.Produced} bytes back (sha256 {sent[..16]}…)", $"{back.Length} bytes with sha256 {received[..16]}…");

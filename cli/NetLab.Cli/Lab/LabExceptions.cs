@@ -15,6 +15,13 @@ internal class UnexpectedReplyException(string expected, string got)
     /// <summary>Cuts what a peer sent to something a report line can hold.</summary>
     public static string Shorten(string text, int max = 80) =>
         text.Length <= max ? text : text[..max] + "…";
+
+    /// <summary>
+    /// A reply as a report quotes it: an agent's refusal (<c>ERROR ...</c>, or an HTTP error's body) whole, since it
+    /// says what to do (a class behind one address: <c>netlab up --cidr</c>); anything else quoted and cut short.
+    /// </summary>
+    public static string Quote(string reply, int max = 80) =>
+        reply.StartsWith("ERROR ", StringComparison.Ordinal) ? reply : $"\"{Shorten(reply, max)}\"";
 }
 
 /// <summary>The peer closed the connection where more was expected.</summary>

@@ -52,7 +52,7 @@ internal sealed class LineClient : IAsyncDisposable
         var banner = await ReadLineAsync(ct);
         if (banner != AgentBanner)
         {
-            throw new UnexpectedReplyException($"the banner a text session starts with \"{AgentBanner}\"", $"\"{UnexpectedReplyException.Shorten(banner)}\"");
+            throw new UnexpectedReplyException($"the banner a text session starts with \"{AgentBanner}\"", UnexpectedReplyException.Quote(banner));
         }
 
         var hint = await ReadLineAsync(ct);
