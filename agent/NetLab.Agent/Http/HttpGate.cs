@@ -73,7 +73,7 @@ internal static class HttpGate
     {
         if (endpoint.Metadata.GetMetadata<LabRoutes.LabRoute>() is not null && !HttpMethods.IsOptions(http.Request.Method) && admitted is not { IsLoopback: true })
         {
-            lab.Use.Record(Owner(http));
+            lab.Use.Record(Owner(http), what: $"{http.Request.Method} {http.Request.Path}");
         }
 
         Release(admitted);

@@ -14,7 +14,9 @@ namespace NetLab.Agent.Internet;
 /// it has made <see cref="ActionsToEngage"/> actions within <see cref="Window"/>; from then on each of its
 /// actions is lab use, until it is silent for a whole window. So a scanner's connect-probe-close, a held
 /// silent connection, a memcached UDP probe and outside <c>/health</c> polls never count, and neither do
-/// probes from rotating addresses; a <c>netlab connect</c> run, a person typing in nc or telnet, curl or a
+/// probes from rotating addresses, a session whose first line is another service's protocol (memcached's
+/// <c>stats</c>: see ForeignProtocol), a turn of blank lines, and a scanner's burst from one address (GET / over
+/// HTTP and over TLS, a banner grab: the same request twice counts once); a <c>netlab connect</c> run, a person typing in nc or telnet, curl or a
 /// browser, and a UDP exercise do. Loopback never counts (the host's own checks come from there). An ssh
 /// login on the host counts too: <c>idle-check</c> reads the login records.
 /// </remarks>
@@ -59,8 +61,12 @@ internal sealed class LabUse(TimeProvider time)
         }
     }
 
-    /// <summary>Records one lab action (or <paramref name="weight"/> of them) by <paramref name="address"/>.</summary>
-    public void Record(IPAddress address, int weight = 1)
+    /// <summary>
+    /// Records one lab action (or <paramref name="weight"/> of them) by <paramref name="address"/>. An action named
+    /// by <paramref name="what"/> (an HTTP request's method and path) does not count again when it repeats the
+    /// address's last one: a scanner's burst asks for <c>GET /</c> over HTTP and again over TLS, a student moves on.
+    /// </summary>
+    public void Record(IPAddress address, int weight = 1, string? what = null)
     {
         if (IPAddress.IsLoopback(address))
         {
@@ -81,7 +87,15 @@ internal sealed class LabUse(TimeProvider time)
                 entry.Engaged = false;
                 entry.Actions = 0;
                 entry.FirstAt = now;
+                entry.LastWhat = null;
             }
+
+            if (what is not null && !entry.Engaged && what == entry.LastWhat)
+            {
+                return; // the same request again, before the address is a student: a scanner's burst is not two actions
+            }
+
+            entry.LastWhat = what;
 
             entry.Actions += weight;
             entry.LastAt = now;
@@ -96,6 +110,7 @@ internal sealed class LabUse(TimeProvider time)
     private sealed class Entry
     {
         public int Actions;
+        public string? LastWhat;
         public required long FirstAt;
         public long LastAt;
         public bool Engaged;
