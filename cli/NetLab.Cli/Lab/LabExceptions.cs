@@ -12,9 +12,9 @@ internal class UnexpectedReplyException(string expected, string got)
 
     public string Got { get; } = got;
 
-    /// <summary>Cuts what a peer sent to something a report line can hold.</summary>
+    /// <summary>Cuts what a peer sent to something a report line can hold; never an agent's refusal that says what to do.</summary>
     public static string Shorten(string text, int max = 80) =>
-        text.Length <= max ? text : text[..max] + "…";
+        text.Length <= max || text.Contains("netlab up --cidr", StringComparison.Ordinal) ? text : text[..max] + "…";
 
     /// <summary>
     /// A reply as a report quotes it: an agent's refusal (<c>ERROR ...</c>, or an HTTP error's body) whole, since it
