@@ -95,6 +95,11 @@ internal static class HttpGate
     /// <summary>429, with how long to wait: this address, or everyone, has been sent all the budget allows for now.</summary>
     public static IResult TooManyRequests(HttpContext http, string why, TimeSpan wait)
     {
+        if (http.Features.Get<LabConnection>() is { } connection)
+        {
+            connection.Refusing = true; // the 429 goes out even when the address owes too much
+        }
+
         http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString("0", CultureInfo.InvariantCulture);
         return LabRoutes.Text($"429 Too Many Requests: {why}\n", 429);
     }

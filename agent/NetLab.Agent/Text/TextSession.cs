@@ -117,7 +117,7 @@ internal sealed partial class TextSession : IDisposable
         {
             if (OverBudget(out var refusal))
             {
-                await WriteLinesAsync(refusal);
+                await WriteLinesAsync(refusal); // OverBudget marked the connection: the line goes out, then it closes
                 return SessionEnd.Closed;
             }
 
@@ -341,6 +341,11 @@ internal sealed partial class TextSession : IDisposable
     private bool OverBudget(out string refusal)
     {
         var wait = _connection?.Egress?.WaitFor(1) ?? TimeSpan.Zero;
+        if (wait > TimeSpan.Zero)
+        {
+            _connection!.Refusing = true;
+        }
+
         refusal = wait > TimeSpan.Zero
             ? $"ERROR over the egress budget: the agent has sent {Peer.Address} all it may for now: {_connection!.Egress!.Why(1, wait)}"
             : "";

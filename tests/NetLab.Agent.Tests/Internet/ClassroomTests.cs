@@ -84,19 +84,19 @@ public sealed class ClassroomTests : IDisposable
             Directory.CreateDirectory(home);
             var run = await net.RunClientAsync("env", [$"HOME={home}", $"NETLAB_CONFIG_DIR={home}", "dotnet", NetlabDll, "connect", net.HostAddress, "--json", "--trust-new-cert"],
                 timeoutSeconds: 600);
-            return Report.Parse(run.Stdout + run.Stderr, $"round {round} student {i}");
+            return Report.Parse(run.Stdout, $"round {round} student {i}", run.Stderr);
         });
         return await Task.WhenAll(runs);
     }
 
     private sealed record Report(int Passed, IReadOnlyList<string> Failed, string Raw)
     {
-        public static Report Parse(string output, string who)
+        public static Report Parse(string output, string who, string stderr)
         {
             var start = output.IndexOf('{', StringComparison.Ordinal);
-            if (start < 0)
+            if (start < 0 || !output.Contains("\"exercises\"", StringComparison.Ordinal))
             {
-                return new Report(0, [$"{who}: no report: {output}"], output);
+                return new Report(0, [$"{who}: no report: {output} {stderr}"], output + stderr);
             }
 
             using var json = JsonDocument.Parse(output[start..]);
