@@ -16,8 +16,8 @@ namespace NetLab.Agent.Internet;
 /// silent connection, a memcached UDP probe and outside <c>/health</c> polls never count, and neither do
 /// probes from rotating addresses, a session whose first line is another service's protocol (memcached's
 /// <c>stats</c>: see ForeignProtocol), a turn of blank lines, and a scanner's burst from one address (GET / over
-/// HTTP and over TLS, a banner grab: the same request twice counts once); a <c>netlab connect</c> run, a person typing in nc or telnet, curl or a
-/// browser, and a UDP exercise do. Loopback never counts (the host's own checks come from there). An ssh
+/// HTTP and over TLS, a banner grab: the same request twice counts once); a <c>netlab connect</c> run, a person
+/// typing in nc or telnet, curl or a browser, and a UDP exercise do. Loopback never counts (the host's own checks come from there). An ssh
 /// login on the host counts too: <c>idle-check</c> reads the login records.
 /// </remarks>
 internal sealed class LabUse(TimeProvider time)
@@ -96,7 +96,6 @@ internal sealed class LabUse(TimeProvider time)
             }
 
             entry.LastWhat = what;
-
             entry.Actions += weight;
             entry.LastAt = now;
             if (entry.Actions >= ActionsToEngage)

@@ -57,10 +57,10 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
         {
             ExceptionDispatchInfo.Throw(transport.ConnectError);
         }
-        catch (System.Security.Authentication.AuthenticationException) when (transport.FirstTextLine is { } line)
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException && transport.FirstTextLine is { } line)
         {
             // The agent answered in plain text, not TLS: a refusal that says why (a limit), or a banner.
-            throw new UnexpectedReplyException("a TLS handshake", UnexpectedReplyException.Quote(line));
+            throw new PlainTextReplyException(line, e);
         }
     }
 
@@ -76,11 +76,15 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _firstReply is not null && _stream is { } stream ? stream.ReadAsync(buffer, cancellationToken) : ReadKeepingFirstAsync(buffer, cancellationToken);
 
-    // The first read keeps what came (a few hundred bytes), for FirstTextLine.
+    // The first read that brings data keeps what came (a few hundred bytes), for FirstTextLine.
     private async ValueTask<int> ReadKeepingFirstAsync(Memory<byte> buffer, CancellationToken ct)
     {
         var n = _stream is { } stream ? await stream.ReadAsync(buffer, ct) : await ReadFirstAsync(buffer, ct);
-        _firstReply ??= buffer[..Math.Min(n, 512)].ToArray();
+        if (n > 0)
+        {
+            _firstReply ??= buffer[..Math.Min(n, 512)].ToArray(); // not a zero-byte read (SslStream waits for data with one)
+        }
+
         return n;
     }
 

@@ -29,3 +29,10 @@ internal sealed class PeerClosedException(string expected, string got) : Unexpec
 
 /// <summary>The certificate is not the one pinned for this endpoint: someone in the middle, or a reinstalled agent.</summary>
 internal sealed class CertificateChangedException(string expected, string got) : UnexpectedReplyException(expected, got);
+
+/// <summary>A TLS handshake answered with a line of plain text: an agent's refusal (which says why), or a text session's banner.</summary>
+internal sealed class PlainTextReplyException(string line, Exception inner)
+    : System.Security.Authentication.AuthenticationException($"the other side answered in plain text, not TLS: {UnexpectedReplyException.Quote(line, 120)}", inner)
+{
+    public string Line { get; } = line;
+}

@@ -55,6 +55,7 @@ public sealed class ClassroomTests : IDisposable
             var reports = await ClassAsync(net, round);
             Assert.False(agent.HasExited);
             Assert.All(reports, r => Assert.True(r.Passed + r.Failed.Count == 13, r.Raw));
+            Assert.Contains(reports.SelectMany(r => r.Failed), f => f.Contains("netlab up --cidr <campus network>", StringComparison.Ordinal)); // a stranger class does meet limits
             foreach (var failure in reports.SelectMany(r => r.Failed))
             {
                 // Each refusal a class meets is the agent's sentence, with what to do; never the HTTP client's.
