@@ -32,7 +32,7 @@ internal sealed class CertificateChangedException(string expected, string got) :
 
 /// <summary>A TLS handshake answered with a line of plain text: an agent's refusal (which says why), or a text session's banner.</summary>
 internal sealed class PlainTextReplyException(string line, Exception inner)
-    : System.Security.Authentication.AuthenticationException($"the other side answered in plain text, not TLS: {UnexpectedReplyException.Quote(line, 120)}", inner)
+    : System.Security.Authentication.AuthenticationException($"wrong version number (the other side does not speak TLS; it said {UnexpectedReplyException.Quote(line, 120)})", inner)
 {
     public string Line { get; } = line;
 }
