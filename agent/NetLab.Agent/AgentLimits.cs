@@ -13,6 +13,9 @@ public sealed record AgentLimits
     /// <summary>Open TCP connections from one client address. Loopback is never refused.</summary>
     public int MaxConnectionsPerAddress { get; init; } = 256;
 
+    /// <summary>Open TCP connections from one trusted address (<c>--trusted</c>): a class of 50 behind one NAT, each with a few open.</summary>
+    public int TrustedConnectionsPerAddress { get; init; } = 2_000;
+
     /// <summary>Longest line a text session accepts, in bytes, without its line ending.</summary>
     public int MaxLineBytes { get; init; } = 8 * 1024;
 
@@ -25,7 +28,7 @@ public sealed record AgentLimits
     /// <summary>The host's maximum lifetime since it booted: after it the time-to-live stops it whatever the traffic; zero turns it off.</summary>
     public TimeSpan MaxLifetime { get; init; } = TimeSpan.FromHours(8);
 
-    /// <summary>Bytes the agent may send to one client address per hour (a token bucket: a full hour's worth at once, then at that rate); zero turns it off.</summary>
+    /// <summary>Bytes the agent may send to one client address per hour (a token bucket: a full hour's worth at once, then at that rate); zero turns it off. Trusted addresses (<c>--trusted</c>) have none: the daily total holds for them.</summary>
     public long EgressPerAddressPerHour { get; init; } = 256L << 20;
 
     /// <summary>Bytes the agent may send to everyone together per day (a token bucket, as the per-address one); zero turns it off.</summary>
@@ -40,6 +43,9 @@ public sealed record AgentLimits
     /// <summary>Bytes stored by one client address (its files are its own).</summary>
     public long MaxStoredBytesPerAddress { get; init; } = 256L << 20;
 
+    /// <summary>Bytes stored by one trusted address (<c>--trusted</c>): a class of 50 behind one NAT.</summary>
+    public long TrustedStoredBytesPerAddress { get; init; } = 1L << 30;
+
     /// <summary>Bytes in one stored file.</summary>
     public long MaxFileBytes { get; init; } = 128L << 20;
 
@@ -49,14 +55,26 @@ public sealed record AgentLimits
     /// <summary>Stored files of one client address.</summary>
     public int MaxFilesPerAddress { get; init; } = 100;
 
+    /// <summary>Stored files of one trusted address (<c>--trusted</c>): a class of 50 behind one NAT, 20 each.</summary>
+    public int TrustedFilesPerAddress { get; init; } = 1_000;
+
     /// <summary>A stored file is deleted this long after it was last written; zero keeps files for ever.</summary>
     public TimeSpan FileLifetime { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>How long a <c>/recv</c> or <c>/send</c> stays armed waiting for the next connection.</summary>
     public TimeSpan ArmTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Raw transfers (<c>/recv</c>, <c>/send</c>) armed at one address at once: the one whose turn it is and those queued behind it, each waiting at most an arm timeout per transfer ahead.</summary>
+    public int MaxQueuedTransfersPerAddress { get; init; } = 4;
+
+    /// <summary>Raw transfers armed at one trusted address at once (<c>--trusted</c>): a class of 50 behind one NAT.</summary>
+    public int TrustedQueuedTransfersPerAddress { get; init; } = 64;
+
     /// <summary>UDP datagrams echoed to one source per second (bursts of five seconds' worth); the rest are dropped and counted.</summary>
     public int UdpPerSourcePerSecond { get; init; } = 64;
+
+    /// <summary>UDP datagrams echoed to one trusted source per second (<c>--trusted</c>), in bursts of five seconds' worth; the total still holds.</summary>
+    public int TrustedUdpPerSourcePerSecond { get; init; } = 1_000;
 
     /// <summary>UDP datagrams echoed to all sources together per second (bursts of five seconds' worth).</summary>
     public int UdpPerSecond { get; init; } = 1_000;

@@ -21,6 +21,12 @@ public sealed record AgentOptions
     /// <summary>Extra names and addresses for the certificate (the public IP and DNS name on a cloud host).</summary>
     public IReadOnlyList<string> CertificateNames { get; init; } = [];
 
+    /// <summary>
+    /// Networks whose addresses get class-sized limits (<c>--trusted</c>): the security group's CIDR, where a class
+    /// may share one NAT address. Empty (the default, and an open deployment's): only loopback is trusted.
+    /// </summary>
+    public IReadOnlyList<IPNetwork> Trusted { get; init; } = [];
+
     /// <summary>The limits; see <see cref="AgentLimits"/>.</summary>
     public AgentLimits Limits { get; init; } = new();
 

@@ -85,9 +85,13 @@ public sealed partial record LabSettings(
             Size(context, "egressPerDay", defaults.EgressPerDay));
     }
 
-    /// <summary>The agent's arguments for the limits the stack sets.</summary>
+    /// <summary>
+    /// The agent's arguments for the limits the stack sets. The security group's CIDR is trusted (a class behind one
+    /// campus NAT gets class-sized limits), unless it is the whole internet: an open host keeps every protection.
+    /// </summary>
     public string AgentArguments() =>
-        $"--max-lifetime {MaxHours}h --egress-per-address {NetLab.Agent.Text.ByteSize.Format(EgressPerAddressPerHour)} --egress-per-day {NetLab.Agent.Text.ByteSize.Format(EgressPerDay)}";
+        $"--max-lifetime {MaxHours}h --egress-per-address {NetLab.Agent.Text.ByteSize.Format(EgressPerAddressPerHour)} --egress-per-day {NetLab.Agent.Text.ByteSize.Format(EgressPerDay)}"
+        + (AllowedCidr == AnyIPv4 ? "" : $" --trusted {AllowedCidr}");
 
     private static long Size(Func<string, string?> context, string key, long fallback)
     {

@@ -1,4 +1,5 @@
 using Amazon.CDK.Assertions;
+using NetLab.Infra.Host;
 using NetLab.Infra.Tests.Support;
 
 namespace NetLab.Infra.Tests;
@@ -47,6 +48,16 @@ public class ContextOverrideTests
         var init = LabTemplate.Synth(("maxHours", "4"), ("egressPerAddressPerHour", "64M"), ("egressPerDay", "2G")).InitMetadata();
         Assert.Contains("--max-lifetime 4h --egress-per-address 64M --egress-per-day 2G", init);
         Assert.Contains("idle-check --ttl 60m --max-lifetime 4h", init);
+    }
+
+    [Fact]
+    public void The_agent_trusts_the_security_group_s_cidr_unless_it_is_the_whole_internet()
+    {
+        var classroom = LabTemplate.Synth(("allowedCidr", "198.51.100.0/24")).InitMetadata();
+        Assert.Contains("--egress-per-day 10G --trusted 198.51.100.0/24 $NETLAB_AGENT_ARGS", classroom);
+        Assert.Contains("--trusted 203.0.113.7/32", LabSettings.From(k => k == "allowedCidr" ? "203.0.113.7/32" : null).AgentArguments());
+        Assert.DoesNotContain("--trusted", LabTemplate.Synth().InitMetadata()); // 0.0.0.0/0: every protection stays
+        Assert.DoesNotContain("--trusted", SystemdUnits.Agent(LabSettings.From(_ => null)));
     }
 
     [Theory]

@@ -100,7 +100,7 @@ internal sealed class ArmedTransfers(TransferArming arming, FileStore store, Lab
         await using var file = store.OpenRead(owner, transfer.Name);
         if (admitted?.Egress is { } egress && !egress.TryReserve(file.Length, out var wait))
         {
-            return $"ERROR {transfer.Name}: {file.Length} bytes would exceed the egress budget for {owner}; try again in {Math.Ceiling(wait.TotalSeconds):0} s. Nothing was sent";
+            return $"ERROR {transfer.Name}: {file.Length} bytes would exceed the egress budget for {owner}, so nothing was sent: {egress.Why(file.Length, wait)}";
         }
 
         try

@@ -1,4 +1,5 @@
 using System.Net;
+using NetLab.Agent.Internet;
 
 namespace NetLab.Agent.Connections;
 
@@ -8,7 +9,7 @@ namespace NetLab.Agent.Connections;
 /// through. When the table is full, a new address is still served: the oldest idle connection of the address
 /// holding the most is closed to make room, so a few addresses cannot lock the lab for everyone.
 /// </summary>
-internal sealed class ConnectionTable(AgentLimits limits)
+internal sealed class ConnectionTable(AgentLimits limits, TrustedSources sources)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<IPAddress, List<LabConnection>> _byAddress = [];
@@ -70,10 +71,12 @@ internal sealed class ConnectionTable(AgentLimits limits)
         {
             var mine = _byAddress.GetValueOrDefault(connection.Address);
             var count = mine?.Count ?? 0;
-            if (count >= limits.MaxConnectionsPerAddress)
+            var source = sources.For(connection.Address);
+            if (count >= source.MaxConnections)
             {
                 Interlocked.Increment(ref _refused);
-                return $"ERROR too many connections from {connection.Address}: the limit is {limits.MaxConnectionsPerAddress} per address; close some and try again";
+                return $"ERROR too many connections from {connection.Address}: the limit is {source.MaxConnections} per address; close some and try again"
+                    + LimitAdvice.ForClass(source);
             }
 
             victim = null;

@@ -35,6 +35,12 @@ internal sealed class LabConnection : IDisposable
     /// <summary>What this connection may still send; null on loopback, which costs nothing.</summary>
     public EgressAccount? Egress { get; }
 
+    /// <summary>
+    /// Set when the agent refuses this connection for the egress budget and is about to close it: the refusal (one
+    /// short line or a 429) still goes out when the address owes too much, so the client learns why and what to do.
+    /// </summary>
+    public bool Refusing { get; set; }
+
     /// <summary>Cancelled when the agent closes this connection to make room for a new address.</summary>
     public CancellationToken Shed => _shed.Token;
 

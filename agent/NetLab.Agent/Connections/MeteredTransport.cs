@@ -77,7 +77,7 @@ internal sealed class MeteredTransport(IDuplexPipe inner, LabConnection lab, Con
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
-            if (lab.Egress is { Overdrawn: true })
+            if (lab.Egress is { Overdrawn: true } && !lab.Refusing)
             {
                 connection.Abort(new ConnectionAbortedException("the client's egress budget is spent"));
                 return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
@@ -90,7 +90,7 @@ internal sealed class MeteredTransport(IDuplexPipe inner, LabConnection lab, Con
         {
             lab.Egress?.Charge(source.Length);
             lab.Touch();
-            if (lab.Egress is { Overdrawn: true })
+            if (lab.Egress is { Overdrawn: true } && !lab.Refusing)
             {
                 connection.Abort(new ConnectionAbortedException("the client's egress budget is spent"));
                 return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));

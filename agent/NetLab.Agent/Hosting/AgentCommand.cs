@@ -33,6 +33,16 @@ internal static class AgentCommand
         AllowMultipleArgumentsPerToken = true,
     };
 
+    private static readonly Option<IPNetwork[]> Trusted = new("--trusted")
+    {
+        Description = "A network (CIDR, IPv4 or IPv6) whose addresses get class-sized limits: a class behind one NAT address. Repeatable; the stack passes the security group's allowedCidr unless it is 0.0.0.0/0. Loopback is always trusted (default: none)",
+        HelpName = "cidr",
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = r => r.Tokens.Select(t => IPNetwork.TryParse(t.Value, out var n) ? n : (IPNetwork?)null).ToList() is var parsed && parsed.All(n => n is not null)
+            ? [.. parsed.Select(n => n!.Value)]
+            : OptionParsers.Fail<IPNetwork[]>(r, $"--trusted: '{r.Tokens.First(t => !IPNetwork.TryParse(t.Value, out _)).Value}' is not a network such as 198.51.100.0/24 or 2001:db8::/48"),
+    };
+
     /// <summary>Builds the root command; <paramref name="run"/> gets the parsed options.</summary>
     public static RootCommand Create(Func<AgentOptions, Task<int>> run)
     {
@@ -47,7 +57,7 @@ internal static class AgentCommand
             "  curl http://localhost:11211/index/Adam\n" +
             "  openssl s_client -connect localhost:11211")
         {
-            Port, Bind, DataDir, SniffTimeout, CertNames,
+            Port, Bind, DataDir, SniffTimeout, CertNames, Trusted,
         };
         foreach (var limit in LimitOptions.All)
         {
@@ -67,6 +77,7 @@ internal static class AgentCommand
         DataDir = Path.GetFullPath(r.ValueOr(DataDir, Defaults.DataDir)),
         SniffTimeout = r.ValueOr(SniffTimeout, Defaults.SniffTimeout),
         CertificateNames = r.GetValue(CertNames) ?? [],
+        Trusted = r.GetValue(Trusted) ?? [],
         Limits = LimitOptions.From(r),
     };
 

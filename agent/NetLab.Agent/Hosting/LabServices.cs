@@ -24,14 +24,15 @@ internal sealed class LabServices : IDisposable
         Logger = logger;
         Stopping = stopping;
         StartedAt = time.GetUtcNow();
-        Files = new FileStore(options.DataDir, Limits, time);
-        Connections = new ConnectionTable(Limits);
-        Arming = new TransferArming(time, Limits.ArmTimeout, endpoint.Port);
+        Sources = new TrustedSources(options.Trusted, Limits);
+        Files = new FileStore(options.DataDir, Limits, time, Sources);
+        Connections = new ConnectionTable(Limits, Sources);
+        Arming = new TransferArming(time, Limits.ArmTimeout, endpoint.Port, Sources);
         Use = new LabUse(time);
-        Egress = new EgressBudget(Limits, time);
+        Egress = new EgressBudget(Limits, time, Sources);
         ClientLog = new ClientLog(logger, time, Limits.ClientLogLinesPerMinute);
         Transfers = new ArmedTransfers(Arming, Files, Use, Limits, time, ClientLog);
-        Udp = new UdpLimiter(Limits, time);
+        Udp = new UdpLimiter(Limits, time, Sources);
         Listens = new ListenBridges(Limits, Use, time);
         Text = new TextServices(Limits, Files, new ChatRooms(), Arming, Listens, Use, Sessions, time, logger, stopping);
     }
@@ -46,6 +47,9 @@ internal sealed class LabServices : IDisposable
     public int Port => Endpoint.Port;
 
     public AgentCertificate Certificate { get; }
+
+    /// <summary>Who gets class-sized limits (<c>--trusted</c>) and who the stranger ones.</summary>
+    public TrustedSources Sources { get; }
 
     public FileStore Files { get; }
 

@@ -17,7 +17,7 @@ internal static class FileRoutes
     {
         routes.Get("/files", (HttpContext http) => Results.Json(lab.Files.List(HttpGate.Owner(http))));
         routes.Get("/files/{name}", (string name, HttpContext http) => Get(lab.Files, name, http));
-        routes.Map("/files/{name}", [HttpMethods.Put], (string name, HttpContext http) => PutAsync(lab.Files, name, http));
+        routes.Map("/files/{name}", [HttpMethods.Put], (string name, HttpContext http) => PutAsync(lab.Files, lab.Time, name, http));
         routes.Map("/files/{name}", [HttpMethods.Delete], (string name, HttpContext http) => Delete(lab.Files, name, http));
     }
 
@@ -41,7 +41,7 @@ internal static class FileRoutes
         }
     }
 
-    private static async Task<IResult> PutAsync(FileStore files, string name, HttpContext http)
+    private static async Task<IResult> PutAsync(FileStore files, TimeProvider time, string name, HttpContext http)
     {
         // Our quotas replace Kestrel's 30 MB default body limit.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -56,12 +56,18 @@ internal static class FileRoutes
             while (true)
             {
                 var result = await body.ReadAsync(http.RequestAborted);
-                foreach (var segment in result.Buffer)
+                try
                 {
-                    await upload.WriteAsync(segment, http.RequestAborted);
+                    foreach (var segment in result.Buffer)
+                    {
+                        await upload.WriteAsync(segment, http.RequestAborted);
+                    }
+                }
+                finally
+                {
+                    body.AdvanceTo(result.Buffer.End);
                 }
 
-                body.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted)
                 {
                     break;
@@ -73,14 +79,43 @@ internal static class FileRoutes
         }
         catch (StorageException e)
         {
-            // The client may still be sending; close rather than read a body we refused.
+            // Say why at once, then close; meanwhile read and drop what the client is still sending, for a few seconds:
+            // a client that writes its whole body before it reads (HttpClient, most libraries) then gets the refusal,
+            // which says what to do, rather than a broken pipe.
             http.Response.Headers.Connection = "close";
-            return Failure(e);
+            await Failure(e).ExecuteAsync(http);
+            await http.Response.CompleteAsync();
+            await DrainAsync(http.Request.BodyReader, time);
+            return Results.Empty;
         }
         catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
         {
             // Cut off midway: the upload was disposed uncommitted, so no file appears under the name.
             return LabRoutes.Text($"upload of {name} cut off: {e.Message}; nothing was stored\n", 400);
+        }
+    }
+
+    /// <summary>How long a refused upload's remaining body is read and dropped before the connection closes.</summary>
+    private static readonly TimeSpan RefusedBodyDrain = TimeSpan.FromSeconds(5);
+
+    private static async Task DrainAsync(System.IO.Pipelines.PipeReader body, TimeProvider time)
+    {
+        using var drain = new CancellationTokenSource(RefusedBodyDrain, time);
+        try
+        {
+            while (true)
+            {
+                var result = await body.ReadAsync(drain.Token);
+                body.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException or InvalidOperationException)
+        {
+            // Still sending after the drain's time, or gone: the connection closes either way.
         }
     }
 

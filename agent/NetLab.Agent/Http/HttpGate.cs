@@ -22,7 +22,7 @@ internal static class HttpGate
         var admitted = http.Features.Get<LabConnection>();
         if (admitted?.Egress is { } egress && egress.WaitFor(1) is var wait && wait > TimeSpan.Zero)
         {
-            return TooManyRequests(http, lab.Limits, Owner(http), wait).ExecuteAsync(http);
+            return TooManyRequests(http, egress.Why(1, wait), wait).ExecuteAsync(http);
         }
 
         if (http.GetEndpoint() is not { } endpoint)
@@ -73,7 +73,7 @@ internal static class HttpGate
     {
         if (endpoint.Metadata.GetMetadata<LabRoutes.LabRoute>() is not null && !HttpMethods.IsOptions(http.Request.Method) && admitted is not { IsLoopback: true })
         {
-            lab.Use.Record(Owner(http));
+            lab.Use.Record(Owner(http), what: $"{http.Request.Method} {http.Request.Path}");
         }
 
         Release(admitted);
@@ -93,18 +93,21 @@ internal static class HttpGate
         http.Response.StatusCode >= 400 && !http.Response.HasStarted && (http.Response.ContentLength ?? 0) == 0;
 
     /// <summary>429, with how long to wait: this address, or everyone, has been sent all the budget allows for now.</summary>
-    public static IResult TooManyRequests(HttpContext http, AgentLimits limits, IPAddress address, TimeSpan wait)
+    public static IResult TooManyRequests(HttpContext http, string why, TimeSpan wait)
     {
+        if (http.Features.Get<LabConnection>() is { } connection)
+        {
+            connection.Refusing = true; // the 429 goes out even when the address owes too much
+        }
+
         http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString("0", CultureInfo.InvariantCulture);
-        return LabRoutes.Text(
-            $"429 Too Many Requests: the agent has sent {address} all its egress budget allows for now ({ByteSize.Format(limits.EgressPerAddressPerHour)} an hour per address, " +
-            $"{ByteSize.Format(limits.EgressPerDay)} a day for everyone). Retry after {Math.Ceiling(wait.TotalSeconds):0} s, or ask for less.\n", 429);
+        return LabRoutes.Text($"429 Too Many Requests: {why}\n", 429);
     }
 
     /// <summary>Reserves a large reply's bytes; a 429 when the budget does not have them (null: go ahead). HEAD sends no body, so needs none.</summary>
     public static IResult? Reserve(HttpContext http, AgentLimits limits, long bytes) =>
         !HttpMethods.IsHead(http.Request.Method) && http.Features.Get<LabConnection>()?.Egress is { } egress && !egress.TryReserve(bytes, out var wait)
-            ? TooManyRequests(http, limits, Owner(http), wait)
+            ? TooManyRequests(http, egress.Why(bytes, wait), wait)
             : null;
 
     /// <summary>The client's address: whose files a request sees (IPv4-mapped IPv6 as IPv4).</summary>

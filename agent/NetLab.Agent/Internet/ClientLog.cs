@@ -16,9 +16,10 @@ namespace NetLab.Agent.Internet;
 /// </summary>
 internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerMinute)
 {
-    private const int MaxTracked = 4096;
     private readonly Lock _gate = new();
-    private readonly Dictionary<IPAddress, long> _lastLine = [];
+
+    // When each address last had a line; a minute later it is forgotten (no more than a minute's lines are ever tracked).
+    private readonly AddressTable<LastLine> _lastLine = new(_ => new LastLine(), forgettable: l => time.GetElapsedTime(l.At) >= TimeSpan.FromMinutes(1));
     private readonly Dictionary<Type, long> _lastBug = [];
     private long _windowStart = time.GetTimestamp();
     private int _linesInWindow;
@@ -59,7 +60,7 @@ internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerM
                 _linesInWindow = 0;
             }
 
-            var recent = _lastLine.TryGetValue(address, out var last) && time.GetElapsedTime(last, now) < TimeSpan.FromMinutes(1);
+            var recent = _lastLine.Find(address) is { } last && time.GetElapsedTime(last.At, now) < TimeSpan.FromMinutes(1);
             if (recent || _linesInWindow >= linesPerMinute)
             {
                 _suppressed++;
@@ -67,12 +68,11 @@ internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerM
                 return false;
             }
 
-            if (_lastLine.Count >= MaxTracked)
+            if (_lastLine.GetOrAdd(address) is { } line)
             {
-                _lastLine.Clear(); // a flood of addresses: forget who spoke last minute rather than grow
+                line.At = now;
             }
 
-            _lastLine[address] = now;
             _linesInWindow++;
             suppressed = _suppressed;
             _suppressed = 0;
@@ -105,5 +105,10 @@ internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerM
     {
         var text = e.InnerException is { } inner && inner.Message != e.Message ? $"{e.Message} ({inner.Message})" : e.Message;
         return $"{e.GetType().Name}: {text.ReplaceLineEndings(" ")}";
+    }
+
+    private sealed class LastLine
+    {
+        public long At;
     }
 }

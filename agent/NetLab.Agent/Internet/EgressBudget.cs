@@ -19,21 +19,24 @@ internal sealed class EgressBudget
     /// <summary>How far below zero small, already-sent replies may push an address before its connections are closed.</summary>
     public const long MaxDebt = 256 * 1024;
 
-    /// <summary>Addresses remembered at most; idle ones with full buckets are forgotten first.</summary>
-    private const int MaxTracked = 4096;
-
     private readonly AgentLimits _limits;
-    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly TokenBucket? _day;
-    private readonly Dictionary<IPAddress, AddressBudget> _addresses = [];
+    private readonly AddressTable<AddressBudget> _addresses;
+    private readonly AddressBudget _strangers; // shared by new addresses while a flood of owing ones fills the table
     private long _sent;
 
-    public EgressBudget(AgentLimits limits, TimeProvider time)
+    public EgressBudget(AgentLimits limits, TimeProvider time, TrustedSources? sources = null)
     {
         _limits = limits;
-        _time = time;
         _day = limits.EgressPerDay > 0 ? new TokenBucket(limits.EgressPerDay, TimeSpan.FromDays(1), time) : null;
+        sources ??= TrustedSources.None(limits);
+
+        // A trusted address (a class behind one NAT) has no hourly bucket: the daily total is its bound.
+        _addresses = new AddressTable<AddressBudget>(
+            address => new AddressBudget(address, sources.For(address) is { EgressPerHour: > 0 } mine ? new TokenBucket(mine.EgressPerHour, TimeSpan.FromHours(1), time) : null),
+            forgettable: a => a.Connections == 0 && (a.Hour?.IsFull ?? true)); // an idle address with a full bucket: forgetting it loses nothing
+        _strangers = new AddressBudget(IPAddress.None, limits.EgressPerAddressPerHour > 0 ? new TokenBucket(limits.EgressPerAddressPerHour, TimeSpan.FromHours(1), time) : null);
     }
 
     /// <summary>Bytes sent to other machines since the agent started.</summary>
@@ -58,7 +61,7 @@ internal sealed class EgressBudget
 
         lock (_gate)
         {
-            var budget = Track(address);
+            var budget = _addresses.GetOrAdd(address) ?? _strangers;
             budget.Connections++;
             return new EgressAccount(this, budget);
         }
@@ -74,18 +77,15 @@ internal sealed class EgressBudget
 
         lock (_gate)
         {
-            var budget = _addresses.GetValueOrDefault(address) ?? (_addresses.Count < MaxTracked ? Track(address) : null);
-            if ((budget?.Hour is { } hour && hour.Tokens < bytes) || (_day is { } day && day.Tokens < bytes))
+            var budget = _addresses.GetOrAdd(address) ?? _strangers;
+            if ((budget.Hour is { } hour && hour.Tokens < bytes) || (_day is { } day && day.Tokens < bytes))
             {
                 return false;
             }
 
-            budget?.Hour?.Spend(bytes);
+            budget.Hour?.Spend(bytes);
             _day?.Spend(bytes);
-            if (budget is not null)
-            {
-                budget.Sent += bytes;
-            }
+            budget.Sent += bytes;
 
             _sent += bytes;
             return true;
@@ -158,6 +158,27 @@ internal sealed class EgressBudget
         }
     }
 
+    /// <summary>
+    /// Why <paramref name="bytes"/> may not be sent for <paramref name="wait"/>, as the sentence the client gets: the
+    /// address's hourly budget (with what a class behind one address can do about it), or everyone's daily one.
+    /// </summary>
+    internal string Why(AddressBudget budget, long bytes, TimeSpan wait)
+    {
+        bool hourly;
+        lock (_gate)
+        {
+            hourly = budget.Hour?.TimeUntil(bytes) > TimeSpan.Zero;
+        }
+
+        var retry = $"try again in {Math.Ceiling(wait.TotalSeconds):0} s, or ask for less";
+        return hourly
+            ? $"your address used its hourly egress budget ({Human(_limits.EgressPerAddressPerHour)}); {retry}; {LimitAdvice.Class}"
+            : $"the agent used its daily egress budget ({Human(_limits.EgressPerDay)} for everyone together, the lab's cost bound); {retry}";
+    }
+
+    /// <summary>256 MiB, 10 GiB: a budget as people read it.</summary>
+    internal static string Human(long bytes) => bytes % (1L << 30) == 0 ? $"{bytes >> 30} GiB" : bytes % (1L << 20) == 0 ? $"{bytes >> 20} MiB" : $"{bytes} bytes";
+
     /// <summary>True when the address, or everyone together, owes more than <see cref="MaxDebt"/>.</summary>
     internal bool Overdrawn(AddressBudget budget)
     {
@@ -173,28 +194,6 @@ internal sealed class EgressBudget
         {
             budget.Connections--;
         }
-    }
-
-    // Under _gate.
-    private AddressBudget Track(IPAddress address)
-    {
-        if (_addresses.TryGetValue(address, out var budget))
-        {
-            return budget;
-        }
-
-        if (_addresses.Count >= MaxTracked)
-        {
-            // Forgetting an address whose bucket is full and that has no connection loses nothing.
-            foreach (var idle in _addresses.Values.Where(a => a.Connections == 0 && (a.Hour?.IsFull ?? true)).Select(a => a.Address).ToList())
-            {
-                _addresses.Remove(idle);
-            }
-        }
-
-        budget = new AddressBudget(address, _limits.EgressPerAddressPerHour > 0 ? new TokenBucket(_limits.EgressPerAddressPerHour, TimeSpan.FromHours(1), _time) : null);
-        _addresses[address] = budget;
-        return budget;
     }
 
     private static TimeSpan Max(TimeSpan? a, TimeSpan? b) => TimeSpan.FromTicks(Math.Max(a?.Ticks ?? 0, b?.Ticks ?? 0));
@@ -258,6 +257,9 @@ internal sealed class EgressAccount : IDisposable
 
     /// <summary>How long until <paramref name="bytes"/> may be sent (zero: now). A reply of that size is refused until then.</summary>
     public TimeSpan WaitFor(long bytes) => _budget.Wait(_address, bytes);
+
+    /// <summary>The sentence that refuses <paramref name="bytes"/> for <paramref name="wait"/>: which budget, and what to do.</summary>
+    public string Why(long bytes, TimeSpan wait) => _budget.Why(_address, bytes, wait);
 
     /// <summary>Bytes written to the connection: drawn from the reservation first, the rest charged now.</summary>
     public void Charge(long bytes)

@@ -14,8 +14,10 @@ namespace NetLab.Agent.Internet;
 /// it has made <see cref="ActionsToEngage"/> actions within <see cref="Window"/>; from then on each of its
 /// actions is lab use, until it is silent for a whole window. So a scanner's connect-probe-close, a held
 /// silent connection, a memcached UDP probe and outside <c>/health</c> polls never count, and neither do
-/// probes from rotating addresses; a <c>netlab connect</c> run, a person typing in nc or telnet, curl or a
-/// browser, and a UDP exercise do. Loopback never counts (the host's own checks come from there). An ssh
+/// probes from rotating addresses, a session whose first line is another service's protocol (memcached's
+/// <c>stats</c>: see ForeignProtocol), a turn of blank lines, and a scanner's burst from one address (GET / over
+/// HTTP and over TLS, a banner grab: the same request twice counts once); a <c>netlab connect</c> run, a person
+/// typing in nc or telnet, curl or a browser, and a UDP exercise do. Loopback never counts (the host's own checks come from there). An ssh
 /// login on the host counts too: <c>idle-check</c> reads the login records.
 /// </remarks>
 internal sealed class LabUse(TimeProvider time)
@@ -26,11 +28,12 @@ internal sealed class LabUse(TimeProvider time)
     /// <summary>How long an address's actions are remembered, and how long a student may be silent and still be one.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
 
-    private const int MaxTracked = 4096;
-
     private readonly Lock _gate = new();
-    private readonly Dictionary<IPAddress, Entry> _addresses = [];
     private readonly DateTimeOffset _started = time.GetUtcNow();
+    private readonly AddressTable<Entry> _addresses = new(
+        _ => new Entry { FirstAt = time.GetTimestamp() },
+        forgettable: e => time.GetElapsedTime(e.LastAt) >= Window, // what no longer matters
+        crowded: e => !e.Engaged); // a flood of addresses: the non-students
     private long _lastUse; // timestamp of the last lab use; 0 = none since start
 
     /// <summary>Time since the last lab use, or since the agent started when there was none.</summary>
@@ -58,8 +61,12 @@ internal sealed class LabUse(TimeProvider time)
         }
     }
 
-    /// <summary>Records one lab action (or <paramref name="weight"/> of them) by <paramref name="address"/>.</summary>
-    public void Record(IPAddress address, int weight = 1)
+    /// <summary>
+    /// Records one lab action (or <paramref name="weight"/> of them) by <paramref name="address"/>. An action named
+    /// by <paramref name="what"/> (an HTTP request's method and path) does not count again when it repeats the
+    /// address's last one: a scanner's burst asks for <c>GET /</c> over HTTP and again over TLS, a student moves on.
+    /// </summary>
+    public void Record(IPAddress address, int weight = 1, string? what = null)
     {
         if (IPAddress.IsLoopback(address))
         {
@@ -69,14 +76,9 @@ internal sealed class LabUse(TimeProvider time)
         lock (_gate)
         {
             var now = time.GetTimestamp();
-            if (!_addresses.TryGetValue(address, out var entry))
+            if (_addresses.GetOrAdd(address) is not { } entry)
             {
-                if (_addresses.Count >= MaxTracked)
-                {
-                    Forget(now);
-                }
-
-                _addresses[address] = entry = new Entry { FirstAt = now };
+                return; // the table is full of students: a new address waits for room
             }
 
             if (time.GetElapsedTime(entry.Engaged ? entry.LastAt : entry.FirstAt, now) >= Window)
@@ -85,8 +87,15 @@ internal sealed class LabUse(TimeProvider time)
                 entry.Engaged = false;
                 entry.Actions = 0;
                 entry.FirstAt = now;
+                entry.LastWhat = null;
             }
 
+            if (what is not null && !entry.Engaged && what == entry.LastWhat)
+            {
+                return; // the same request again, before the address is a student: a scanner's burst is not two actions
+            }
+
+            entry.LastWhat = what;
             entry.Actions += weight;
             entry.LastAt = now;
             if (entry.Actions >= ActionsToEngage)
@@ -97,27 +106,11 @@ internal sealed class LabUse(TimeProvider time)
         }
     }
 
-    // Under _gate: drop what no longer matters, then, if a flood of addresses is still too many, the non-students.
-    private void Forget(long now)
-    {
-        foreach (var old in _addresses.Where(a => time.GetElapsedTime(a.Value.LastAt, now) >= Window).Select(a => a.Key).ToList())
-        {
-            _addresses.Remove(old);
-        }
-
-        if (_addresses.Count >= MaxTracked)
-        {
-            foreach (var stranger in _addresses.Where(a => !a.Value.Engaged).Select(a => a.Key).ToList())
-            {
-                _addresses.Remove(stranger);
-            }
-        }
-    }
-
     private sealed class Entry
     {
         public int Actions;
-        public long FirstAt;
+        public string? LastWhat;
+        public required long FirstAt;
         public long LastAt;
         public bool Engaged;
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using NetLab.Agent.Internet;
 
 namespace NetLab.Agent.Storage;
 
@@ -26,6 +27,7 @@ internal sealed class FileStore : IDisposable
 
     private const string PartialSuffix = ".partial";
     private readonly AgentLimits _limits;
+    private readonly TrustedSources _sources;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Usage> _owners = new(StringComparer.Ordinal);
@@ -34,9 +36,10 @@ internal sealed class FileStore : IDisposable
     private bool _disposed;
     private Usage _total = new();
 
-    public FileStore(string dataDir, AgentLimits limits, TimeProvider? time = null)
+    public FileStore(string dataDir, AgentLimits limits, TimeProvider? time = null, TrustedSources? sources = null)
     {
         _limits = limits;
+        _sources = sources ?? TrustedSources.None(limits);
         _time = time ?? TimeProvider.System;
         Directory = Path.Combine(dataDir, "files");
         System.IO.Directory.CreateDirectory(Directory);
@@ -153,13 +156,13 @@ internal sealed class FileStore : IDisposable
             {
                 if (!FitsRecounting(key, 0, files: 1, out var which))
                 {
-                    throw TooMany(which);
+                    throw TooMany(which, key);
                 }
             }
 
             if (!FitsRecounting(key, first, files: 0, out var full))
             {
-                throw Full(full, first);
+                throw Full(full, first, key);
             }
 
             var usage = OwnerUsage(key);
@@ -296,7 +299,7 @@ internal sealed class FileStore : IDisposable
         {
             if (!FitsRecounting(owner, more, files: 0, out var which))
             {
-                throw Full(which, written + count);
+                throw Full(which, written + count, owner);
             }
 
             OwnerUsage(owner).InFlightBytes += more;
@@ -410,13 +413,18 @@ internal sealed class FileStore : IDisposable
     private bool Fits(string owner, long bytes, int files, out Quota which)
     {
         var usage = OwnerUsage(owner);
-        which = usage.Bytes + usage.InFlightBytes + bytes > _limits.MaxStoredBytesPerAddress ? Quota.AddressBytes
+        var mine = SourceOf(owner);
+        which = usage.Bytes + usage.InFlightBytes + bytes > mine.MaxStoredBytes ? Quota.AddressBytes
             : _total.Bytes + _total.InFlightBytes + bytes > _limits.MaxStoredBytes ? Quota.TotalBytes
-            : files > 0 && usage.Files + usage.InFlightFiles + files > _limits.MaxFilesPerAddress ? Quota.AddressFiles
+            : files > 0 && usage.Files + usage.InFlightFiles + files > mine.MaxFiles ? Quota.AddressFiles
             : files > 0 && _total.Files + _total.InFlightFiles + files > _limits.MaxFiles ? Quota.TotalFiles
             : Quota.None;
         return which == Quota.None;
     }
+
+    // The per-address limits of an owner, from its folder name (the address, ':' written as '-').
+    private SourceLimits SourceOf(string owner) =>
+        _sources.For(IPAddress.TryParse(owner.Replace('-', ':'), out var address) ? address : IPAddress.None);
 
     // Under _gate (or in the constructor): what is on disk now, keeping the reservations of uploads in progress.
     private void Recount()
@@ -460,15 +468,16 @@ internal sealed class FileStore : IDisposable
         new(StorageError.FileTooLarge, $"file too large: {length} bytes is over the per-file limit of {_limits.MaxFileBytes} bytes");
 
     // Under _gate.
-    private StorageException Full(Quota which, long length) => which == Quota.AddressBytes
-        ? new(StorageError.StorageFull, $"storage full for your address: {length} more bytes would exceed its quota of {_limits.MaxStoredBytesPerAddress} bytes; delete some files (/rm NAME or curl -X DELETE)")
+    private StorageException Full(Quota which, long length, string owner) => which == Quota.AddressBytes
+        ? new(StorageError.StorageFull, $"storage full for your address: {length} more bytes would exceed its quota of {SourceOf(owner).MaxStoredBytes} bytes; delete some files (/rm NAME or curl -X DELETE)"
+            + LimitAdvice.ForClass(SourceOf(owner)))
         : new(StorageError.StorageFull, $"storage full: {length} more bytes would exceed the agent's total of {_limits.MaxStoredBytes} bytes ({_total.Bytes + _total.InFlightBytes} used)");
 
-    private StorageException TooMany(Quota which) => which == Quota.AddressFiles
-        ? new(StorageError.TooManyFiles, $"too many files: your address may keep {_limits.MaxFilesPerAddress}; delete some (/rm NAME or curl -X DELETE)")
+    private StorageException TooMany(Quota which, string owner) => which == Quota.AddressFiles
+        ? new(StorageError.TooManyFiles, $"too many files: your address may keep {SourceOf(owner).MaxFiles}; delete some (/rm NAME or curl -X DELETE)" + LimitAdvice.ForClass(SourceOf(owner)))
         : which == Quota.TotalFiles
             ? new(StorageError.TooManyFiles, $"too many files: the agent keeps at most {_limits.MaxFiles} in all; try again later")
-            : Full(which, Block);
+            : Full(which, Block, owner);
 
     private enum Quota
     {

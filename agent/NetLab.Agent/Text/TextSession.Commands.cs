@@ -228,16 +228,10 @@ internal sealed partial class TextSession
         }
 
         var timeout = _services.Limits.ArmTimeout;
-        var refusal = _services.Arming.Arm(Peer.Address, new ArmedTransfer(direction, name, size, _services.Time.GetUtcNow() + timeout, this, Post));
-        if (refusal is not null)
-        {
-            await WriteLinesAsync(refusal);
-            return;
-        }
-
-        await WriteLinesAsync(direction == TransferDirection.Receive
+        var armed = direction == TransferDirection.Receive
             ? $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that sends at once is stored raw into {name}{(size is null ? "" : $" (exactly {size} bytes)")}. Try: ncat --send-only HOST {_port} < FILE"
-            : $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that closes its sending side at once receives {name} ({length} bytes). Try: ncat HOST {_port} < /dev/null > FILE");
+            : $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that closes its sending side at once receives {name} ({length} bytes). Try: ncat HOST {_port} < /dev/null > FILE";
+        await WriteLinesAsync(_services.Arming.Arm(Peer.Address, new ArmedTransfer(direction, name, size, this, Post, armed)));
     }
 
     private async ValueTask ListFilesAsync()
@@ -310,7 +304,7 @@ internal sealed partial class TextSession
             return true;
         }
 
-        await WriteLinesAsync($"ERROR over the egress budget: {bytes} more bytes to {Peer.Address} would exceed it (each address gets {ByteSize.Format(_services.Limits.EgressPerAddressPerHour)} an hour, everyone {ByteSize.Format(_services.Limits.EgressPerDay)} a day); try again in {Math.Ceiling(wait.TotalSeconds):0} s, or ask for less");
+        await WriteLinesAsync($"ERROR over the egress budget: {bytes} more bytes to {Peer.Address} would exceed it: {egress.Why(bytes, wait)}");
         return false;
     }
 

@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.AspNetCore.Connections;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Hosting;
+using NetLab.Agent.Internet;
 using NetLab.Agent.Sniffing;
 
 namespace NetLab.Agent.Text;
@@ -53,6 +54,8 @@ internal sealed partial class TextSession : IDisposable
     private SessionOutput.Turn? _turn;
     private volatile string? _goneReason;
     private Mode _mode = Mode.Chatter;
+    private bool _firstLineSeen;
+    private bool _probe; // its first line was another service's protocol: none of its lines is lab use
     private string? _room;
 
     private enum Mode
@@ -114,7 +117,7 @@ internal sealed partial class TextSession : IDisposable
         {
             if (OverBudget(out var refusal))
             {
-                await WriteLinesAsync(refusal);
+                await WriteLinesAsync(refusal); // OverBudget marked the connection: the line goes out, then it closes
                 return SessionEnd.Closed;
             }
 
@@ -169,9 +172,17 @@ internal sealed partial class TextSession : IDisposable
             var buffer = result.Buffer;
             var action = LineAction.Continue;
             var lines = 0;
+            var blank = 0;
             while (action == LineAction.Continue && TryReadLine(ref buffer, result.IsCompleted, out var line, out var lineStart))
             {
                 lines++;
+                blank += line.IsEmpty ? 1 : 0;
+                if (!_firstLineSeen)
+                {
+                    _firstLineSeen = true;
+                    _probe = ForeignProtocol.IsProbe(line);
+                }
+
                 if (_mode == Mode.Chatter)
                 {
                     // A request typed after the banner, or after a few ordinary lines, as in telnet: HTTP takes over.
@@ -198,9 +209,13 @@ internal sealed partial class TextSession : IDisposable
 
             if (lines > 0)
             {
-                // A whole line is progress (a line dripped a byte at a time is not), and a turn is lab use.
+                // A whole line is progress (a line dripped a byte at a time is not), and a turn is lab use, unless the
+                // session is a probe, or the turn only blank lines (what a banner grab sends to make a server talk).
                 _idle.Change(_services.Limits.IdleTimeout, Timeout.InfiniteTimeSpan);
-                _services.Use.Record(Peer.Address);
+                if (!_probe && blank < lines)
+                {
+                    _services.Use.Record(Peer.Address);
+                }
             }
 
             await FlushAsync();
@@ -304,7 +319,11 @@ internal sealed partial class TextSession : IDisposable
         var text = Encoding.UTF8.GetString(line);
         if (text.StartsWith('/'))
         {
-            _services.Use.Record(Peer.Address); // a lab command is lab use at once
+            if (!_probe)
+            {
+                _services.Use.Record(Peer.Address); // a lab command is lab use at once
+            }
+
             return await RunCommandAsync(text);
         }
 
@@ -322,8 +341,13 @@ internal sealed partial class TextSession : IDisposable
     private bool OverBudget(out string refusal)
     {
         var wait = _connection?.Egress?.WaitFor(1) ?? TimeSpan.Zero;
+        if (wait > TimeSpan.Zero)
+        {
+            _connection!.Refusing = true;
+        }
+
         refusal = wait > TimeSpan.Zero
-            ? $"ERROR over the egress budget: the agent has sent {Peer.Address} all it may for now (each address gets {ByteSize.Format(_services.Limits.EgressPerAddressPerHour)} an hour, everyone {ByteSize.Format(_services.Limits.EgressPerDay)} a day); try again in {Math.Ceiling(wait.TotalSeconds):0} s"
+            ? $"ERROR over the egress budget: the agent has sent {Peer.Address} all it may for now: {_connection!.Egress!.Why(1, wait)}"
             : "";
         return wait > TimeSpan.Zero;
     }

@@ -11,24 +11,23 @@ namespace NetLab.Agent.Udp;
 /// </summary>
 internal sealed class UdpLimiter
 {
-    private const int MaxTracked = 4096;
     private static readonly TimeSpan Burst = TimeSpan.FromSeconds(5);
 
-    private readonly AgentLimits _limits;
-    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly TokenBucket _total;
-    private readonly Dictionary<IPAddress, TokenBucket> _sources = [];
+    private readonly AddressTable<TokenBucket> _sources;
     private readonly TokenBucket _strangers; // shared by new sources while a flood of (spoofed) ones fills the table
     private long _echoed;
     private long _dropped;
 
-    public UdpLimiter(AgentLimits limits, TimeProvider time)
+    public UdpLimiter(AgentLimits limits, TimeProvider time, TrustedSources? sources = null)
     {
-        _limits = limits;
-        _time = time;
+        sources ??= TrustedSources.None(limits);
         _total = new TokenBucket(limits.UdpPerSecond * Burst.TotalSeconds, Burst, time);
-        _strangers = NewSourceBucket();
+        _sources = new AddressTable<TokenBucket>(
+            source => new TokenBucket(sources.For(source).UdpPerSecond * Burst.TotalSeconds, Burst, time),
+            forgettable: bucket => bucket.IsFull); // a full bucket forgotten loses nothing
+        _strangers = new TokenBucket(limits.UdpPerSourcePerSecond * Burst.TotalSeconds, Burst, time);
     }
 
     public long Echoed => Interlocked.Read(ref _echoed);
@@ -47,7 +46,7 @@ internal sealed class UdpLimiter
         bool allowed;
         lock (_gate)
         {
-            var bucket = Source(source);
+            var bucket = _sources.GetOrAdd(source) ?? _strangers;
             allowed = bucket.Tokens >= 1 && _total.Tokens >= 1;
             if (allowed)
             {
@@ -62,30 +61,4 @@ internal sealed class UdpLimiter
 
     /// <summary>A datagram the budget had no room for.</summary>
     public void CountDropped() => Interlocked.Increment(ref _dropped);
-
-    // Under _gate.
-    private TokenBucket Source(IPAddress source)
-    {
-        if (_sources.TryGetValue(source, out var bucket))
-        {
-            return bucket;
-        }
-
-        if (_sources.Count >= MaxTracked)
-        {
-            foreach (var full in _sources.Where(s => s.Value.IsFull).Select(s => s.Key).ToList())
-            {
-                _sources.Remove(full); // a full bucket forgotten loses nothing
-            }
-
-            if (_sources.Count >= MaxTracked)
-            {
-                return _strangers;
-            }
-        }
-
-        return _sources[source] = NewSourceBucket();
-    }
-
-    private TokenBucket NewSourceBucket() => new(_limits.UdpPerSourcePerSecond * Burst.TotalSeconds, Burst, _time);
 }

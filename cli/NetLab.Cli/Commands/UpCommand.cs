@@ -25,7 +25,8 @@ internal static class UpCommand
     {
         var cidr = new Option<string>("--cidr")
         {
-            Description = "Who may reach the lab host (the security group's source), e.g. 203.0.113.7/32; default: your public address /32, asked of checkip.amazonaws.com",
+            Description = "Who may reach the lab host (the security group's source), e.g. 203.0.113.7/32; default: your public address /32, asked of checkip.amazonaws.com. " +
+                "The agent trusts it: a class behind one campus NAT address gets class-sized limits. For a class, give the campus network's public CIDR, or deploy one host per student",
             HelpName = "cidr",
         };
         var region = new Option<string>("--region") { Description = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, or your profile's)" };
@@ -43,10 +44,15 @@ internal static class UpCommand
             after each start, whatever the host does). Needs AWS credentials (aws configure) and, once per account
             and region, 'npx cdk bootstrap'. Run it from the repository.
 
+            A class: students behind one campus NAT share one public address, which the agent would treat as one
+            stranger. Deploy with --cidr set to the campus network's public CIDR (the agent then trusts it: no
+            hourly egress budget per address, room for a class of 50, raw transfers taking turns), or one host per
+            student with the default /32.
+
             Examples:
               netlab up
               netlab up --region eu-west-1
-              netlab up --cidr 198.51.100.0/24        a classroom's whole network
+              netlab up --cidr 198.51.100.0/24        a class: the campus network, trusted by the agent
               netlab up -c ttlMinutes=30 -c maxHours=4
             """)
         {

@@ -1,3 +1,5 @@
+using NetLab.Cli.Lab;
+
 namespace NetLab.Cli.Exercises;
 
 internal sealed class ChatExercise : Exercise
@@ -26,11 +28,30 @@ internal sealed class ChatExercise : Exercise
         Expect.That(joined.Contains(": 2 here", StringComparison.Ordinal), "2 members in the room", $"\"{joined}\"");
 
         await alice.SendLineAsync("hello from alice", ct);
-        var heard = await bob.ReadLineMatchingAsync(l => l.EndsWith("> hello from alice", StringComparison.Ordinal), "alice's line relayed to bob", ct);
+        var heard = await RelayedAsync(context, alice, bob, "hello from alice", "alice's line relayed to bob", ct);
         await bob.SendLineAsync("hi alice", ct);
-        await alice.ReadLineMatchingAsync(l => l.EndsWith("> hi alice", StringComparison.Ordinal), "bob's line relayed to alice", ct);
+        await RelayedAsync(context, bob, alice, "hi alice", "bob's line relayed to alice", ct);
 
         figures.Add("room", room);
         figures.Add("bob saw", heard);
+    }
+
+    /// <summary>
+    /// The line as the listener sees it. When it does not come in a while, the agent may have refused the speaker's
+    /// line (a limit: the egress budget, say); then the failure is the agent's sentence, not a timeout.
+    /// </summary>
+    private static async Task<string> RelayedAsync(ExerciseContext context, LineClient speaker, LineClient listener, string line, string what, CancellationToken ct)
+    {
+        using var relay = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        relay.CancelAfter(context.WaitFor(TimeSpan.FromSeconds(5), roundTrips: 8));
+        try
+        {
+            return await listener.ReadLineMatchingAsync(l => l.EndsWith($"> {line}", StringComparison.Ordinal), what, relay.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            var why = await speaker.ReadLineMatchingAsync(l => l.StartsWith("ERROR ", StringComparison.Ordinal), $"{what}, or the agent's reason why not", ct);
+            throw new ExerciseFailure(what, why);
+        }
     }
 }

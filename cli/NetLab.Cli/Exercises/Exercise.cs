@@ -17,6 +17,9 @@ internal abstract class Exercise
     public abstract string TryByHand(string host, int port);
 
     public abstract Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct);
+
+    /// <summary>The backstop for this exercise, given the run's: more for one that may wait its turn behind classmates.</summary>
+    public virtual TimeSpan Backstop(TimeSpan timeout) => timeout;
 }
 
 /// <summary>Everything an exercise needs to know about the agent it runs against.</summary>

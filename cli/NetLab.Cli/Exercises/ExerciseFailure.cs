@@ -31,4 +31,21 @@ internal static class Expect
     }
 
     public static string Shorten(string text, int max = 80) => UnexpectedReplyException.Shorten(text, max);
+
+    /// <summary>A reply as the report quotes it: an agent's ERROR line whole (it says what to do), anything else cut short.</summary>
+    public static string Quote(string reply, int max = 80) => UnexpectedReplyException.Quote(reply, max);
+
+    /// <summary>
+    /// Throws when an HTTP response is not <paramref name="expected"/>: what the agent said, its body's first line,
+    /// which for a limit says what to do (429: which budget, and a class's way out), not the HTTP client's
+    /// "Response status code does not indicate success".
+    /// </summary>
+    public static async Task StatusAsync(HttpResponseMessage response, System.Net.HttpStatusCode expected, string what, CancellationToken ct)
+    {
+        if (response.StatusCode != expected)
+        {
+            var body = (await response.Content.ReadAsStringAsync(ct)).Split('\n')[0].Trim();
+            throw new ExerciseFailure($"{(int)expected} {what}", body.Length > 0 ? body : $"{(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+    }
 }

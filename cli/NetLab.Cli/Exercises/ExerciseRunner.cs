@@ -91,11 +91,32 @@ internal static class ExerciseRunner
         return report;
     }
 
+    /// <summary>
+    /// After a connection broke: whether the agent refuses this address for a limit now (its egress budget), in the
+    /// agent's words, which say what to do; null when it does not, or does not answer within two seconds.
+    /// </summary>
+    private static async Task<string?> LimitAsync(ExerciseContext context, CancellationToken ct)
+    {
+        try
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var stream = new Lab.ConnectOnWriteStream(context.Host, context.Port);
+            var response = await Lab.RawHttp.ExchangeAsync(stream, Lab.RawHttp.Request("GET", "/ip", context.Host), limit.Token);
+            return response.Status == 429 ? response.BodyText.Split('\n')[0].Trim() : null;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or System.Net.Sockets.SocketException or Lab.UnexpectedReplyException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<ExerciseResult> RunOneAsync(Exercise exercise, ExerciseContext context, TimeSpan timeout, CancellationToken ct)
     {
         var figures = new Figures();
         var clock = Stopwatch.StartNew();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout = exercise.Backstop(timeout);
         limit.CancelAfter(timeout);
         string? error = null, expected = null, got = null;
         try
@@ -114,6 +135,10 @@ internal static class ExerciseRunner
             || e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException or HttpRequestException or InvalidOperationException)
         {
             error = Diagnosis.Exercise(e, context, timeout, exercise.TryByHand(context.Host, context.Port));
+            if (e is not OperationCanceledException && await LimitAsync(context, ct) is { } refusal)
+            {
+                error = $"{error} The agent says: {refusal}"; // a connection a limit closed says no reason itself
+            }
         }
 
         return new ExerciseResult(exercise.Id, exercise.Title, error is null, Math.Round(clock.Elapsed.TotalSeconds, 3),

@@ -43,7 +43,7 @@ internal class HttpExercise : Exercise
         {
             var (target, status, check, what) = Routes[i];
             var (response, elapsed) = answers[i];
-            Expect.That(response.Status == status, $"{status} for GET {target}", response.StatusLine);
+            Expect.That(response.Status == status, $"{status} for GET {target}", response.Status >= 400 && response.BodyText.Trim() is { Length: > 0 } refusal ? refusal.Split('\n')[0] : response.StatusLine);
             Expect.That(check(response), $"{what} in the answer to GET {target}", $"\"{Expect.Shorten(response.BodyText.Trim())}\"");
             figures.Add($"GET {target}", $"{response.StatusLine[9..]} ({Figures.Ms(elapsed.TotalMilliseconds)})",
                 ($"GET {target}", new HttpFigure(response.Status, Math.Round(elapsed.TotalMilliseconds, 3))));
@@ -59,7 +59,7 @@ internal class HttpExercise : Exercise
         }
 
         var https11 = answers[^1].Response;
-        Expect.That(https11.Status == 400, "400 for GET / HTTPS/1.1 (HTTPS is not an HTTP version)", https11.StatusLine);
+        Expect.That(https11.Status == 400, "400 for GET / HTTPS/1.1 (HTTPS is not an HTTP version)", https11.Status > 400 && https11.BodyText.Trim() is { Length: > 0 } said ? said.Split('\n')[0] : https11.StatusLine);
         figures.Add("GET / HTTPS/1.1", https11.StatusLine[9..], ("GET / HTTPS/1.1", new HttpFigure(https11.Status, null)));
     }
 

@@ -71,7 +71,8 @@ internal sealed class UdpExercise : Exercise
         stop.CancelAfter(context.WaitFor(TimeSpan.FromSeconds(0.5), roundTrips: 3));
         await receiving;
 
-        Expect.That(seen.Count > 0, $"some of the {Probes} datagrams echoed back", "none: is UDP port open in the firewall (security group)?");
+        Expect.That(seen.Count > 0, $"some of the {Probes} datagrams echoed back", "none: is UDP port open in the firewall (security group)? Or the agent's UDP rate for your address is spent " +
+            "(a class behind one address shares one; deploy with `netlab up --cidr <campus network>`)");
         rtts.Sort();
         var median = Figures.Percentile(rtts, 50);
         var p99 = Figures.Percentile(rtts, 99);

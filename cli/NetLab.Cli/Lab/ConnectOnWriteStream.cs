@@ -27,6 +27,8 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
     /// <summary>Why the connect failed, if it did: the error to report, not what TLS made of it.</summary>
     public Exception? ConnectError { get; private set; }
 
+    private byte[]? _firstReply;
+
     public override bool CanRead => true;
 
     public override bool CanWrite => true;
@@ -55,14 +57,36 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
         {
             ExceptionDispatchInfo.Throw(transport.ConnectError);
         }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException && transport.FirstTextLine is { } line)
+        {
+            // The agent answered in plain text, not TLS: a refusal that says why (a limit), or a banner.
+            throw new PlainTextReplyException(line, e);
+        }
     }
+
+    /// <summary>What the peer sent first, when it was a line of text (an agent's refusal, a banner) rather than a TLS record.</summary>
+    public string? FirstTextLine => _firstReply is [>= 0x20 and < 0x7f, ..] bytes
+        ? System.Text.Encoding.UTF8.GetString(bytes).Split('\n')[0].TrimEnd('\r')
+        : null;
 
     // Once connected, straight to the socket's stream: no task per read or write on a bulk transfer.
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         _stream is { } stream ? stream.WriteAsync(buffer, cancellationToken) : WriteFirstAsync(buffer, cancellationToken);
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _stream is { } stream ? stream.ReadAsync(buffer, cancellationToken) : ReadFirstAsync(buffer, cancellationToken);
+        _firstReply is not null && _stream is { } stream ? stream.ReadAsync(buffer, cancellationToken) : ReadKeepingFirstAsync(buffer, cancellationToken);
+
+    // The first read that brings data keeps what came (a few hundred bytes), for FirstTextLine.
+    private async ValueTask<int> ReadKeepingFirstAsync(Memory<byte> buffer, CancellationToken ct)
+    {
+        var n = _stream is { } stream ? await stream.ReadAsync(buffer, ct) : await ReadFirstAsync(buffer, ct);
+        if (n > 0)
+        {
+            _firstReply ??= buffer[..Math.Min(n, 512)].ToArray(); // not a zero-byte read (SslStream waits for data with one)
+        }
+
+        return n;
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

@@ -12,9 +12,16 @@ internal class UnexpectedReplyException(string expected, string got)
 
     public string Got { get; } = got;
 
-    /// <summary>Cuts what a peer sent to something a report line can hold.</summary>
+    /// <summary>Cuts what a peer sent to something a report line can hold; never an agent's refusal that says what to do.</summary>
     public static string Shorten(string text, int max = 80) =>
-        text.Length <= max ? text : text[..max] + "…";
+        text.Length <= max || text.Contains("netlab up --cidr", StringComparison.Ordinal) ? text : text[..max] + "…";
+
+    /// <summary>
+    /// A reply as a report quotes it: an agent's refusal (<c>ERROR ...</c>, or an HTTP error's body) whole, since it
+    /// says what to do (a class behind one address: <c>netlab up --cidr</c>); anything else quoted and cut short.
+    /// </summary>
+    public static string Quote(string reply, int max = 80) =>
+        reply.StartsWith("ERROR ", StringComparison.Ordinal) ? reply : $"\"{Shorten(reply, max)}\"";
 }
 
 /// <summary>The peer closed the connection where more was expected.</summary>
@@ -22,3 +29,10 @@ internal sealed class PeerClosedException(string expected, string got) : Unexpec
 
 /// <summary>The certificate is not the one pinned for this endpoint: someone in the middle, or a reinstalled agent.</summary>
 internal sealed class CertificateChangedException(string expected, string got) : UnexpectedReplyException(expected, got);
+
+/// <summary>A TLS handshake answered with a line of plain text: an agent's refusal (which says why), or a text session's banner.</summary>
+internal sealed class PlainTextReplyException(string line, Exception inner)
+    : System.Security.Authentication.AuthenticationException($"wrong version number (the other side does not speak TLS; it said {UnexpectedReplyException.Quote(line, 120)})", inner)
+{
+    public string Line { get; } = line;
+}

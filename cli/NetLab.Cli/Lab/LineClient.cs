@@ -52,7 +52,7 @@ internal sealed class LineClient : IAsyncDisposable
         var banner = await ReadLineAsync(ct);
         if (banner != AgentBanner)
         {
-            throw new UnexpectedReplyException($"the banner a text session starts with \"{AgentBanner}\"", $"\"{UnexpectedReplyException.Shorten(banner)}\"");
+            throw new UnexpectedReplyException($"the banner a text session starts with \"{AgentBanner}\"", UnexpectedReplyException.Quote(banner));
         }
 
         var hint = await ReadLineAsync(ct);
@@ -119,27 +119,35 @@ internal sealed class LineClient : IAsyncDisposable
     /// <summary>True when the agent has closed the connection (EOF) with nothing more to read.</summary>
     public async Task<bool> AtEndAsync(CancellationToken ct) => _start == _end && !await FillAsync(ct);
 
-    /// <summary>Reads raw bytes until EOF or for at most <paramref name="limit"/>, counting them (for /source); complete is false when the time ran out.</summary>
-    public async Task<(long Bytes, bool Complete)> DrainAsync(TimeSpan limit, CancellationToken ct)
+    /// <summary>
+    /// Reads raw bytes until EOF or for at most <paramref name="limit"/>, counting them (for /source); complete is false
+    /// when the time ran out; head is the start of what came (an agent's ERROR line instead of the bytes shows there).
+    /// </summary>
+    public async Task<(long Bytes, bool Complete, string Head)> DrainAsync(TimeSpan limit, CancellationToken ct)
     {
+        const int HeadBytes = 512;
+        var head = new MemoryStream();
+        head.Write(_buffer, _start, Math.Min(HeadBytes, _end - _start));
         long total = _end - _start;
         _start = _end = 0;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(limit);
+        string Head() => Encoding.UTF8.GetString(head.ToArray());
         try
         {
             int n;
             while ((n = await Stream.ReadAsync(_buffer, deadline.Token)) > 0)
             {
+                head.Write(_buffer, 0, (int)Math.Min(n, Math.Max(0, HeadBytes - head.Length)));
                 total += n;
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return (total, false);
+            return (total, false, Head());
         }
 
-        return (total, true);
+        return (total, true, Head());
     }
 
     public async ValueTask DisposeAsync() => await Stream.DisposeAsync();

@@ -47,6 +47,8 @@ internal static partial class NetWords
         {
             switch (x)
             {
+                case PlainTextReplyException plain:
+                    return plain.Message;
                 case SocketException socket:
                     return Socket(socket);
                 case { Message: "Cannot determine the frame size or a corrupted frame was received." }:

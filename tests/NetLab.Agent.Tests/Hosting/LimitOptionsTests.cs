@@ -30,6 +30,23 @@ public class LimitOptionsTests
     }
 
     [Fact]
+    public void Trusted_takes_IPv4_and_IPv6_networks_repeatedly_and_refuses_anything_else_with_a_reason()
+    {
+        AgentOptions? options = null;
+        var command = AgentCommand.Create(o =>
+        {
+            options = o;
+            return Task.FromResult(0);
+        });
+        Assert.Equal(0, command.Parse(["--trusted", "198.51.100.0/24", "--trusted", "2001:db8::/48"]).Invoke());
+        Assert.Equal(["198.51.100.0/24", "2001:db8::/48"], options!.Trusted.Select(n => n.ToString()));
+        Assert.Empty(new AgentOptions().Trusted); // default: nobody but loopback
+
+        var bad = command.Parse(["--trusted", "campus"]);
+        Assert.Contains(bad.Errors, e => e.Message.Contains("--trusted: 'campus' is not a network such as 198.51.100.0/24", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_README_lists_every_limit_with_its_default()
     {
         var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));

@@ -120,8 +120,8 @@ public sealed class TextSessionPipeTests : IDisposable
     {
         var arming = _services.Arming;
         var notices = new List<string>();
-        var transfer = new ArmedTransfer(TransferDirection.Receive, "piped", ExpectedLength: 11, DateTimeOffset.UtcNow.AddMinutes(1), new object(), n => { notices.Add(n); return true; });
-        Assert.Null(arming.Arm(Peer.Address, transfer));
+        var transfer = new ArmedTransfer(TransferDirection.Receive, "piped", ExpectedLength: 11, new object(), n => { notices.Add(n); return true; }, "OK armed");
+        Assert.Equal("OK armed", arming.Arm(Peer.Address, transfer));
         var transfers = new ArmedTransfers(arming, _files, _services.Use, _services.Limits, TimeProvider.System, new ClientLog(NullLogger.Instance, TimeProvider.System, 60));
 
         var connection = PipeConnection(out var client);
@@ -142,8 +142,8 @@ public sealed class TextSessionPipeTests : IDisposable
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\n\r\n")]
     public async Task What_a_person_or_a_browser_sends_at_once_is_never_taken_for_an_armed_receive(string first)
     {
-        var transfer = new ArmedTransfer(TransferDirection.Receive, "f", null, DateTimeOffset.UtcNow.AddMinutes(1), new object(), _ => true);
-        Assert.Null(_services.Arming.Arm(Peer.Address, transfer));
+        var transfer = new ArmedTransfer(TransferDirection.Receive, "f", null, new object(), _ => true, "OK armed");
+        Assert.Equal("OK armed", _services.Arming.Arm(Peer.Address, transfer));
         var transfers = new ArmedTransfers(_services.Arming, _files, _services.Use, _services.Limits, TimeProvider.System, new ClientLog(NullLogger.Instance, TimeProvider.System, 60));
         var connection = PipeConnection(out var client);
         await client.Input.Writer.WriteAsync(Encoding.ASCII.GetBytes(first));
@@ -212,7 +212,7 @@ public sealed class TextSessionPipeTests : IDisposable
     }
 
     private TextServices NewServices(TimeProvider time, AgentLimits limits) => new(
-        limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211), new ListenBridges(limits, new LabUse(time), time), new LabUse(time), new TextSessions(), time, NullLogger.Instance, CancellationToken.None);
+        limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211, TrustedSources.None(limits)), new ListenBridges(limits, new LabUse(time), time), new LabUse(time), new TextSessions(), time, NullLogger.Instance, CancellationToken.None);
 
     private (TextSession Session, PipeClient Client) Open(TextServices? services = null)
     {

@@ -287,7 +287,7 @@ public sealed class NetcatInteropTests(AgentFixture fixture) : IClassFixture<Age
         await WaitForTcpAsync(port);
         var nc = await RunNetlabAsync(["nc", "--ssl", "127.0.0.1", port.ToString()], []);
         nc.AssertExit(2);
-        Assert.Contains($"netlab nc: Failed SSL connection to 127.0.0.1:{port}: wrong version number (the other side does not speak TLS).", nc.Stderr);
+        Assert.Contains($"netlab nc: Failed SSL connection to 127.0.0.1:{port}: wrong version number (the other side does not speak TLS; it said \"a plain banner, not TLS\").", nc.Stderr);
     }
 
     [Fact]

@@ -75,6 +75,14 @@ public sealed partial class SystemdUnitTests : IDisposable
     }
 
     [Fact]
+    public void The_agent_unit_trusts_a_class_s_cidr_and_an_open_host_trusts_nobody()
+    {
+        var classroom = SystemdUnits.Agent(Defaults with { AllowedCidr = "198.51.100.0/24" }).Split('\n').Select(l => l.Trim()).ToList();
+        Assert.Contains(classroom, l => l.StartsWith("ExecStart=/opt/netlab/netlab-agent --port 11211 ", StringComparison.Ordinal) && l.Contains(" --trusted 198.51.100.0/24 ", StringComparison.Ordinal));
+        Assert.DoesNotContain("--trusted", SystemdUnits.Agent(Defaults with { AllowedCidr = LabSettings.AnyIPv4 }));
+    }
+
+    [Fact]
     public void The_ttl_check_runs_unprivileged_and_only_the_poweroff_as_root()
     {
         var unit = SystemdUnits.TtlService(Defaults).Split('\n').Select(l => l.Trim()).ToList();
