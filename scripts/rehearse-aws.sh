@@ -131,16 +131,20 @@ emulator() {
   port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "$python" "$repo/tests/aws/netlab_moto.py" "$port" >"$work/moto.log" 2>&1 &
   moto_pid=$!
+  listening "$port" "$moto_pid" "$work/moto.log" moto || return 1
+  export AWS_ENDPOINT_URL=http://127.0.0.1:$port
+  saw="moto $moto_pin + tests/aws/netlab_moto.py on $AWS_ENDPOINT_URL${NETLAB_MOTO_SKIP:+ (patches left out: $NETLAB_MOTO_SKIP)}"
+}
+
+# Waits (30 s at most) until 127.0.0.1:PORT accepts a connection; fails, saying why, when PID exits first.
+listening() {
+  local port=$1 pid=$2 log=$3 what=$4
   for _ in $(seq 60); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      export AWS_ENDPOINT_URL=http://127.0.0.1:$port
-      saw="moto $moto_pin + tests/aws/netlab_moto.py on $AWS_ENDPOINT_URL${NETLAB_MOTO_SKIP:+ (patches left out: $NETLAB_MOTO_SKIP)}"
-      return 0
-    fi
-    kill -0 "$moto_pid" 2>/dev/null || { saw="moto exited: $(tail -n 1 "$work/moto.log")"; return 1; }
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { saw="$what exited: $(tail -n 1 "$log")"; return 1; }
     sleep 0.5
   done
-  saw="moto did not answer on 127.0.0.1:$port within 30 s"
+  saw="$what did not listen on 127.0.0.1:$port within 30 s"
   return 1
 }
 
@@ -203,16 +207,8 @@ agent_up() {
   mkdir -p "$work/agent-data"
   "$agent" --bind 0.0.0.0 --port 11211 --data-dir "$work/agent-data" >"$work/agent.out" 2>&1 &
   agent_pid=$!
-  for _ in $(seq 60); do
-    if (exec 3<>/dev/tcp/127.0.0.1/11211) 2>/dev/null; then
-      saw="netlab-agent on 0.0.0.0:11211 in the namespace (pid $agent_pid)"
-      return 0
-    fi
-    kill -0 "$agent_pid" 2>/dev/null || { saw="netlab-agent exited: $(tail -n 1 "$work/agent.out")"; return 1; }
-    sleep 0.5
-  done
-  saw="netlab-agent did not listen within 30 s"
-  return 1
+  listening 11211 "$agent_pid" "$work/agent.out" netlab-agent || return 1
+  saw="netlab-agent on 0.0.0.0:11211 in the namespace (pid $agent_pid)"
 }
 
 start() {
