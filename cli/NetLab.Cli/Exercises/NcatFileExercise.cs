@@ -46,8 +46,22 @@ internal sealed class NcatFileExercise : Exercise
         var sha = Convert.ToHexStringLower(SHA256.HashData(payload));
         using (var sender = await Net.ConnectAsync(context.Host, context.Port, ct))
         {
-            await sender.SendAsync(payload, ct);
-            sender.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            try
+            {
+                await sender.SendAsync(payload, ct);
+                sender.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+            {
+                // The agent stopped taking the file midway (a quota or a budget) and closed this connection, which
+                // carries no words: its reason comes on the session, as nc's user sees it there.
+                if (await ReasonAsync(session, ct) is { } reason)
+                {
+                    Expect.That(false, $"\"received {name}: {size} bytes ...\"", Expect.Quote(reason, 160));
+                }
+
+                throw;
+            }
         }
 
         var report = await session.ReadLineAsync(ct);
@@ -61,5 +75,20 @@ internal sealed class NcatFileExercise : Exercise
         figures.Add("stored", $"{size} bytes as {name}", ("storedBytes", size), ("file", name));
         figures.Add("sha256", $"{sha[..16]}… matches", ("sha256", sha));
         figures.Add("agent said", Expect.Shorten(report[..report.IndexOf(", sha256", StringComparison.Ordinal)], 100));
+    }
+
+    /// <summary>The session's line about the transfer, if it comes within 5 s; null otherwise.</summary>
+    private static async Task<string?> ReasonAsync(LineClient session, CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            return await session.ReadLineAsync(wait.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or UnexpectedReplyException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 }

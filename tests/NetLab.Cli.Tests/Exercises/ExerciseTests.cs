@@ -125,6 +125,22 @@ public sealed class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFix
     }
 
     [Fact]
+    public async Task An_ncat_file_the_agent_refuses_fails_with_the_agents_reason()
+    {
+        // A storage quota smaller than the file: the agent stops storing and closes the raw connection, which says
+        // nothing; the exercise reports what the agent said on the session, as a person running nc reads it there.
+        // (When the close breaks the send itself, as under load in a class, the exercise still reads the session:
+        // on loopback the socket buffers take the whole file first, so that path is not forced here.)
+        await using var agent = await TestAgent.StartAsync(limits => limits with { TrustedStoredBytesPerAddress = 16 << 10, MaxStoredBytesPerAddress = 16 << 10 });
+        var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", agent.Port.ToString(), "--only", "ncat-file", "--json", "--known-hosts", _pins);
+        run.AssertExit(1);
+        var error = Assert.Single(run.Json.GetProperty("exercises").EnumerateArray()).GetProperty("error").GetString()!;
+        Assert.Contains("ERROR ", error);
+        Assert.DoesNotContain("Broken pipe", error);
+        Assert.DoesNotContain("Connection reset", error);
+    }
+
+    [Fact]
     public async Task Nothing_listening_is_a_connection_error_with_exit_2()
     {
         var port = Netlab.FreePort();
