@@ -86,10 +86,18 @@ export AWS_CONFIG_FILE=$work/aws-config AWS_SHARED_CREDENTIALS_FILE=$work/aws-cr
 unset AWS_PROFILE AWS_ENDPOINT_URL_EC2 AWS_ENDPOINT_URL_CLOUDFORMATION AWS_ENDPOINT_URL_S3 CDK_DEFAULT_ACCOUNT CDK_DEFAULT_REGION
 export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-# The synth publishes the agent for linux-x64 (a restore for that runtime): NuGet's vulnerability audit would ask
-# nuget.org, which this namespace cannot reach, and the build treats its warning as an error. The packages themselves come
-# from the local cache (the prerequisites above); the solution's own build audits them with the network.
-export NuGetAudit=false
+# The synth restores (the app, and the agent for linux-x64) from the local NuGet cache alone (the prerequisites above):
+# no package source at all, so a restore never tries nuget.org, which this namespace cannot reach; and no vulnerability
+# audit, which would (the solution's own build audits with the network).
+cat >"$work/nuget.config" <<'NUGET'
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+  </packageSources>
+</configuration>
+NUGET
+export RestoreConfigFile=$work/nuget.config NuGetAudit=false
 
 netlab=$repo/cli/NetLab.Cli/bin/Debug/net10.0/netlab
 agent=$repo/agent/NetLab.Agent/bin/Debug/net10.0/netlab-agent

@@ -54,6 +54,13 @@ internal static class AgentProbe
                 return new ProbeResult(rtt, null, ExitCodes.Success);
             }
 
+            if (said.StartsWith("ERROR ", StringComparison.Ordinal))
+            {
+                // An agent that refuses this address for now (its egress budget) says so instead of its banner: its words,
+                // whole, say why and what to do. The exercises would each meet the same refusal.
+                return Fail($"{endpoint} is a netlab-agent, but it refuses your address for now: {said.Split('\n')[0].TrimEnd('\r')}", ExitCodes.CheckFailed);
+            }
+
             var first = UnexpectedReplyException.Shorten(said.Split('\n')[0].TrimEnd('\r'), 60);
             var what = said.Length == 0 ? "no banner, and no answer at all (a silent listener, such as ncat -l?)"
                 : said.StartsWith("/whoami", StringComparison.Ordinal) ? "no banner, and it sends back what it is sent (an echo server)"

@@ -23,6 +23,22 @@ public class AgentProbeTests
     }
 
     [Fact]
+    public async Task An_agent_that_refuses_the_address_for_now_is_named_as_an_agent_with_its_reason_whole()
+    {
+        // What a netlab-agent says instead of its banner to an address deep in its egress debt (ClassroomTests meets it for real).
+        const string Refusal = "ERROR over the egress budget: the agent has sent 127.0.0.1 all it may for now: your address used its hourly egress budget (256 MiB); " +
+            "try again in 33 s, or ask for less; a class behind one address? deploy with `netlab up --cidr <campus network>`";
+        var port = Netlab.FreePort();
+        await using var refusing = Tool.Start("ncat", "-l", "-k", "--sh-exec", $"echo '{Refusal}'", "127.0.0.1", port.ToString());
+        await WaitListeningAsync(port);
+        var run = await TimedConnectAsync(port);
+        // As one line, however it wrapped; the command in it is shown as a command (no backticks).
+        var said = System.Text.RegularExpressions.Regex.Replace(run.Error, @"\s+", " ");
+        Assert.Contains($"127.0.0.1:{port} is a netlab-agent, but it refuses your address for now: {Refusal.Replace("`", "", StringComparison.Ordinal)}", said);
+        Assert.DoesNotContain("not a netlab-agent", run.Error);
+    }
+
+    [Fact]
     public async Task An_echo_server_is_named_as_one()
     {
         var port = Netlab.FreePort();
