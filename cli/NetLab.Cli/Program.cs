@@ -7,4 +7,11 @@ if (CliIO.NoColor(Environment.GetEnvironmentVariable("NO_COLOR"), Environment.Ge
     Environment.SetEnvironmentVariable("TERM", "dumb");
 }
 
+// Windows consoles start in an OEM code page (437, 850) where the report's arrows and ellipses are '?': UTF-8, as
+// Windows Terminal and PowerShell show it, and as a file it is redirected to is read.
+if (OperatingSystem.IsWindows())
+{
+    Console.OutputEncoding = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+}
+
 return await NetlabApp.RunAsync(args, CliIO.System());

@@ -47,7 +47,7 @@ internal static class TlsClient
         var verdict = pins.Check(endpoint, fingerprint, trustNew);
         var facts = new TlsFacts(
             TlsVersion(ssl.SslProtocol),
-            ssl.NegotiatedCipherSuite.ToString(),
+            CipherName(ssl.NegotiatedCipherSuite),
             seen!.Subject,
             seen.Issuer,
             seen.NotAfter,
@@ -78,4 +78,11 @@ internal static class TlsClient
         SslProtocols.Tls13 => "TLS 1.3",
         var other => other.ToString(),
     };
+
+    /// <summary>
+    /// The cipher suite's name; a handshake that worked with "no cipher" means the OS's TLS library did not say which
+    /// (Wine's schannel reports TLS_NULL_WITH_NULL_NULL), and that is what the student is told.
+    /// </summary>
+    internal static string CipherName(TlsCipherSuite suite) =>
+        suite == TlsCipherSuite.TLS_NULL_WITH_NULL_NULL ? "(not reported by this system's TLS library)" : suite.ToString();
 }
