@@ -10,8 +10,9 @@ declare -A command_of=(
 )
 missing=()
 # systemd-container and debootstrap: the boot rehearsal (a Debian root booted with systemd-nspawn).
+# wine64: the Windows build rehearsed under Wine (its binary is /usr/lib/wine/wine64, not on PATH: checked by dpkg).
 # chromium: the browser tests (headless, driven by PuppeteerSharp; Debian's own build, never a downloaded one).
-for package in ncat netcat-openbsd telnet openssl curl wget socat iproute2 nftables systemd nghttp2-client systemd-container debootstrap chromium "$@"; do
+for package in ncat netcat-openbsd telnet openssl curl wget socat iproute2 nftables systemd nghttp2-client systemd-container debootstrap chromium wine64 "$@"; do
   if [[ -n "${command_of[$package]:-}" ]]; then
     command -v "${command_of[$package]}" >/dev/null 2>&1 && continue
   else

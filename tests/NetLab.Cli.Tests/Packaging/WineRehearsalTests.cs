@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using NetLab.Agent.Tests.Internet;
 using NetLab.Agent.Tests.Support;
 
 namespace NetLab.Cli.Tests.Packaging;
@@ -143,4 +142,11 @@ public class WineRehearsalTests(WineFixture wine) : IClassFixture<WineFixture>
         Assert.DoesNotContain("   at ", wrong.Stderr + wrong.Stdout);
         Assert.True(wrong.Stderr.Trim().Split('\n').Length <= 2, wrong.Stderr); // the mistake, and where to look
     }
+}
+
+/// <summary>Tests that crowd the machine (Wine, a browser) run alone, after the others, as the agent tests' classroom does.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class Alone
+{
+    public const string Name = "alone: Wine or a browser";
 }
