@@ -49,19 +49,35 @@ internal sealed class TransferExercise : Exercise
         await Expect.StatusAsync(put, HttpStatusCode.Created, "Created for the upload", ct);
         var sent = body.Sha256();
 
+        // The download read as it arrives (not buffered whole by HttpClient), so its rate is known along the way.
         clock.Restart();
-        using var get = await http.GetAsync(url, ct);
+        var downloaded = new RateRecorder();
+        downloaded.Start();
+        using var get = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
         await Expect.StatusAsync(get, HttpStatusCode.OK, "OK for the download", ct);
-        var back = await get.Content.ReadAsByteArrayAsync(ct);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using (var stream = await get.Content.ReadAsStreamAsync(ct))
+        {
+            var buffer = new byte[64 << 10];
+            int n;
+            while ((n = await stream.ReadAsync(buffer, ct)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                downloaded.Add(n);
+            }
+        }
+
         var down = clock.Elapsed;
-        var received = Convert.ToHexStringLower(SHA256.HashData(back));
-        Expect.That(received == sent, $"the same {body.Produced} bytes back (sha256 {sent[..16]}…)", $"{back.Length} bytes with sha256 {received[..16]}…");
+        var back = downloaded.Bytes;
+        figures.Samples = new TransferSamples(body.Rate.Series(), downloaded.Series());
+        var received = Convert.ToHexStringLower(hash.GetHashAndReset());
+        Expect.That(received == sent, $"the same {body.Produced} bytes back (sha256 {sent[..16]}…)", $"{back} bytes with sha256 {received[..16]}…");
         await http.DeleteAsync(url, ct); // tidy: the file counts against this address's quota
 
-        context.BytesPerSecond = Math.Min(body.Produced / up.TotalSeconds, back.Length / down.TotalSeconds);
+        context.BytesPerSecond = Math.Min(body.Produced / up.TotalSeconds, back / down.TotalSeconds);
         figures.Add("size", body.Produced, Unit.Bytes);
         figures.Add("upload", Figures.MBps(body.Produced, up), Unit.MBps);
-        figures.Add("download", Figures.MBps(back.Length, down), Unit.MBps);
+        figures.Add("download", Figures.MBps(back, down), Unit.MBps);
         figures.Add("sha256", $"{sent[..16]}… both ways", ("sha256", sent));
     }
 
@@ -74,6 +90,9 @@ internal sealed class TransferExercise : Exercise
         /// <summary>Bytes produced so far.</summary>
         public long Produced { get; private set; }
 
+        /// <summary>When each block was taken by the upload, from the first.</summary>
+        public RateRecorder Rate { get; } = new();
+
         private string? _sha256;
 
         /// <summary>The SHA-256 of what was produced, once the upload has read to the end (HttpClient disposes the stream after).</summary>
@@ -83,7 +102,12 @@ internal sealed class TransferExercise : Exercise
 
         public override int Read(Span<byte> buffer)
         {
-            _clock ??= Stopwatch.StartNew();
+            if (_clock is null)
+            {
+                _clock = Stopwatch.StartNew();
+                Rate.Start();
+            }
+
             if (Produced >= max || (Produced >= min && _clock.Elapsed >= budget))
             {
                 _sha256 ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
@@ -94,6 +118,7 @@ internal sealed class TransferExercise : Exercise
             Random.Shared.NextBytes(buffer[..n]);
             _hash.AppendData(buffer[..n]);
             Produced += n;
+            Rate.Add(n);
             return n;
         }
 

@@ -22,7 +22,7 @@ public sealed class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFix
         var run = await Netlab.RunAsync("lab", "--json");
         run.AssertExit(0);
         var json = run.Json;
-        Assert.Equal("netlab.connect/2", json.GetProperty("schema").GetString());
+        Assert.Equal("netlab.connect/3", json.GetProperty("schema").GetString());
         Assert.Equal(13, json.GetProperty("passed").GetInt32());
         Assert.Equal(0, json.GetProperty("failed").GetInt32());
         var ids = json.GetProperty("exercises").EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToArray();
@@ -41,7 +41,7 @@ public sealed class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFix
     {
         var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "tcp,echo,transfer,udp,http,pipe-vs-socket", "--json", "--known-hosts", _pins);
         run.AssertExit(0);
-        Assert.Equal("netlab.connect/2", run.Json.GetProperty("schema").GetString());
+        Assert.Equal("netlab.connect/3", run.Json.GetProperty("schema").GetString());
         var exercises = run.Json.GetProperty("exercises").EnumerateArray().ToDictionary(e => e.GetProperty("id").GetString()!);
 
         var echo = exercises["echo"].GetProperty("figures");
