@@ -42,6 +42,7 @@ internal static class LabCommand
               netlab lab
               netlab lab --only http,https
               netlab lab --json
+              netlab lab --report lab.html                a page with charts to open in a browser (.md: Markdown)
               netlab lab --serve                          then, in another terminal: nc 127.0.0.1 11211
               sudo netlab lab --wan                       40 ms each way, 1% loss, 20 Mbit/s
               sudo netlab lab --wan 150ms,2%,5Mbit        a far, lossy, slow path

@@ -76,6 +76,9 @@ internal sealed class RateRecorder
     /// <summary>Time zero (the first <see cref="Add"/> starts the clock if this was not called).</summary>
     public void Start() => _start = Stopwatch.GetTimestamp();
 
+    /// <summary>The end of the exchange, after the last bytes (an upload ends when the answer comes, not when the last bytes went into the socket).</summary>
+    public void End() => _steps.Add((Stopwatch.GetTimestamp() - _start, Bytes));
+
     public void Add(long bytes)
     {
         if (_start == 0)
@@ -83,15 +86,18 @@ internal sealed class RateRecorder
             Start();
         }
 
+        // The bytes move at the moment they are handed over: nothing moved since the last step, then all of them.
+        var now = Stopwatch.GetTimestamp() - _start;
+        _steps.Add((now, Bytes));
         Bytes += bytes;
-        _steps.Add((Stopwatch.GetTimestamp() - _start, Bytes));
+        _steps.Add((now, Bytes));
     }
 
     public RateSeries Series()
     {
         var end = _steps[^1].Ticks;
         var ms = end * 1000.0 / Stopwatch.Frequency;
-        var count = Math.Clamp(_steps.Count - 1, 1, MaxIntervals);
+        var count = Math.Clamp((_steps.Count - 1) / 2, 1, MaxIntervals);
         var intervals = new List<RateInterval>(count);
         var width = end / (double)count;
         var before = 0.0;
@@ -106,17 +112,17 @@ internal sealed class RateRecorder
         return new RateSeries(Bytes, Math.Round(ms, 3), Math.Round(ms / count, 3), intervals);
     }
 
-    /// <summary>The bytes moved by <paramref name="ticks"/>, between the steps on either side of it.</summary>
+    /// <summary>The bytes moved by <paramref name="ticks"/>: a step's total until the next step, which may spread its bytes over the time between.</summary>
     private double TotalAt(double ticks)
     {
-        var i = _steps.FindIndex(s => s.Ticks >= ticks);
-        if (i <= 0)
+        var i = _steps.FindLastIndex(s => s.Ticks <= ticks);
+        if (i < 0 || i == _steps.Count - 1)
         {
-            return i == 0 ? _steps[0].Total : Bytes;
+            return i < 0 ? 0 : _steps[i].Total;
         }
 
-        var (t0, b0) = _steps[i - 1];
-        var (t1, b1) = _steps[i];
-        return t1 == t0 ? b1 : b0 + ((b1 - b0) * (ticks - t0) / (t1 - t0));
+        var (t0, b0) = _steps[i];
+        var (t1, b1) = _steps[i + 1];
+        return t1 == t0 ? b0 : b0 + ((b1 - b0) * (ticks - t0) / (t1 - t0));
     }
 }

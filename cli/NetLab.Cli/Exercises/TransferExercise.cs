@@ -38,6 +38,7 @@ internal sealed class TransferExercise : Exercise
         // Upload random bytes for the time budget (chunked: the size is not known until the time is up).
         var body = new TimedRandomStream(UploadBudget, MinSize, MaxSize);
         var clock = Stopwatch.StartNew();
+        body.Rate.Start();
         using var content = new StreamContent(body, 64 << 10);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         // Expect: 100-continue, as curl -T sends for a large file: an agent that refuses (a limit: 429, 507) says so
@@ -46,6 +47,7 @@ internal sealed class TransferExercise : Exercise
         request.Headers.ExpectContinue = true;
         using var put = await http.SendAsync(request, ct);
         var up = clock.Elapsed;
+        body.Rate.End(); // the bytes left the socket buffers while the agent took them: the rate along the upload is over the whole exchange
         await Expect.StatusAsync(put, HttpStatusCode.Created, "Created for the upload", ct);
         var sent = body.Sha256();
 
@@ -68,6 +70,7 @@ internal sealed class TransferExercise : Exercise
         }
 
         var down = clock.Elapsed;
+        downloaded.End();
         var back = downloaded.Bytes;
         figures.Samples = new TransferSamples(body.Rate.Series(), downloaded.Series());
         var received = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -90,7 +93,7 @@ internal sealed class TransferExercise : Exercise
         /// <summary>Bytes produced so far.</summary>
         public long Produced { get; private set; }
 
-        /// <summary>When each block was taken by the upload, from the first.</summary>
+        /// <summary>When each block was taken by the upload.</summary>
         public RateRecorder Rate { get; } = new();
 
         private string? _sha256;
@@ -102,12 +105,7 @@ internal sealed class TransferExercise : Exercise
 
         public override int Read(Span<byte> buffer)
         {
-            if (_clock is null)
-            {
-                _clock = Stopwatch.StartNew();
-                Rate.Start();
-            }
-
+            _clock ??= Stopwatch.StartNew();
             if (Produced >= max || (Produced >= min && _clock.Elapsed >= budget))
             {
                 _sha256 ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
