@@ -72,7 +72,8 @@ public sealed class Chromium : IAsyncDisposable
                     "--disable-sync",
                     "--disable-domain-reliability",
                     "--disable-features=OptimizationHints,MediaRouter,Translate",
-                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+                    // PuppeteerSharp joins the switches into one command line: a value with spaces is quoted.
+                    "--host-resolver-rules=\"MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1\"",
                     .. args,
                 ],
             });
