@@ -212,7 +212,8 @@ internal static class Charts
             chart.Legend(name, cls, shape);
             var points = s.Intervals.Select(i => (X: x[(i.StartMs + (s.IntervalMs / 2)) / (seconds ? 1000 : 1)], Y: y[i.RateMBps])).ToList();
             chart.Line(points, cls);
-            for (var i = 0; i < points.Count; i++)
+            // A marker on every few points, enough to tell the lines apart in grey without crowding them.
+            for (var i = 0; i < points.Count; i += Math.Max(1, (points.Count + 11) / 12))
             {
                 var interval = s.Intervals[i];
                 chart.Marker(shape, points[i].X, points[i].Y, cls, $"{name}: {interval.RateMBps:F1} MB/s from {Figures.Ms(interval.StartMs)} to {Figures.Ms(interval.StartMs + s.IntervalMs)}", 2.4);
@@ -224,6 +225,16 @@ internal static class Charts
             }
         }
 
+        // An upload that sends its headers first (Expect: 100-continue, as curl -T does) waits a round trip or more for
+        // the agent's go-ahead before the first byte of the body: said where the line lies flat.
+        var firstBytes = transfer.Upload.Intervals.FirstOrDefault(i => i.Bytes > 0);
+        if (firstBytes is not null && firstBytes.StartMs > transfer.Upload.Ms * 0.15)
+        {
+            var to = x[firstBytes.StartMs / (seconds ? 1000 : 1)];
+            chart.Rule(x[0] + 2, y[0] - 10, to - 2, y[0] - 10, "span");
+            chart.Text((x[0] + to) / 2, y[0] - 15, to - x[0] > 150 ? "upload waits for “100 Continue”" : "waits", "note", "middle");
+        }
+
         EndLabels(chart, ends);
         return chart;
     }
@@ -232,14 +243,32 @@ internal static class Charts
     public static SvgChart PipeVsSocket(PipeVsSocketSamples copies)
     {
         var rates = copies.Rates;
-        var (_, xMax, xStep) = Ticks.Nice(0, rates.Select(r => r.RateMBps).DefaultIfEmpty(1).Max() * 1.05, 4);
+        var fastest = rates.Select(r => r.RateMBps).DefaultIfEmpty(1).Max();
+        var slowest = Math.Max(rates.Select(r => r.RateMBps).DefaultIfEmpty(1).Min(), 0.001);
+        // Across a network the agent can be a thousand times slower than the pipe: then each step of the axis is ten
+        // times the last, so its bar is still there to see (the labels give the numbers either way).
+        var logarithmic = fastest / slowest > 30;
         const double row = 46;
         var chart = new SvgChart("pipe-vs-socket", "Pipe vs socket: the same kind of bytes, three ways",
             "Bars of the rate each copy reached: " + string.Join("; ", rates.Select(r => $"{r.Label} {r.RateMBps:F1} MB/s ({Figures.Size(r.Bytes)} in {r.Seconds:F2} s)")) + ".",
             height: 24 + (rates.Count * row) + 46, left: 16, right: 24);
         chart.Top = 24;
-        var x = chart.X(0, xMax);
-        chart.XAxis(x, xStep, "rate (MB/s)");
+        Func<double, double> at;
+        if (logarithmic)
+        {
+            var (lo, hi) = (Math.Floor(Math.Log10(slowest)), Math.Ceiling(Math.Log10(fastest * 1.05)));
+            var x = chart.X(lo, hi);
+            chart.XAxis(x, 1, "rate (MB/s), ten times more at each step", v => Ticks.Format(Math.Pow(10, v), Math.Pow(10, v)));
+            at = v => x.Clamped(Math.Log10(Math.Max(v, slowest)));
+        }
+        else
+        {
+            var (_, xMax, xStep) = Ticks.Nice(0, fastest * 1.05, 4);
+            var x = chart.X(0, xMax);
+            chart.XAxis(x, xStep, "rate (MB/s)");
+            at = v => x[v];
+        }
+
         var classes = new[] { "bar s1", "bar s1 hatched", "bar s2" };
         chart.Defs(Hatch(chart.Id("hatch")));
         for (var i = 0; i < rates.Count; i++)
@@ -247,7 +276,7 @@ internal static class Charts
             var r = rates[i];
             var top = chart.Top + 6 + (i * row);
             chart.Text(chart.Left, top + 10, r.Label, "label");
-            var end = Math.Max(x[r.RateMBps], chart.Left + 2);
+            var end = Math.Max(at(r.RateMBps), chart.Left + 2);
             var cls = classes[i % classes.Length];
             chart.Rect(chart.Left, top + 16, end - chart.Left, 18, cls.Replace("hatched", "", StringComparison.Ordinal).Trim(),
                 $"{r.Label}: {r.RateMBps:F1} MB/s, {Figures.Size(r.Bytes)} in {r.Seconds:F3} s");

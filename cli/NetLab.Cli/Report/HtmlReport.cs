@@ -14,6 +14,17 @@ namespace NetLab.Cli.Report;
 /// </summary>
 internal static class HtmlReport
 {
+    /// <summary>The figures the summary shows first, where the run has them: what a network feels like, in six numbers.</summary>
+    private static readonly (string Id, string Figure, string Label)[] Highlights =
+    [
+        ("tcp", "handshake", "TCP handshake"),
+        ("echo", "RTT median", "round trip, median"),
+        ("udp", "loss", "UDP loss"),
+        ("transfer", "upload", "upload"),
+        ("transfer", "download", "download"),
+        ("tls", "version", "TLS"),
+    ];
+
     private static readonly string Style = Asset("report.css");
     private static readonly string Script = Asset("report.js");
 
@@ -48,8 +59,23 @@ internal static class HtmlReport
             <div><dt>time</dt><dd>{Seconds(report.Seconds)}</dd></div>
             <div><dt>run</dt><dd><time datetime="{at.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}">{at.UtcDateTime:yyyy-MM-dd HH:mm} UTC</time></dd></div>
             </dl>
-            <nav aria-label="Exercises"><ol class="toc">
+
             """);
+        var highlights = Highlights
+            .Select(h => (h.Id, h.Label, Value: report.Exercises.FirstOrDefault(e => e.Id == h.Id)?.Display.GetValueOrDefault(h.Figure)))
+            .Where(h => h.Value is not null).ToList();
+        if (highlights.Count > 0)
+        {
+            html.Append("""<ul class="highlights" aria-label="Key figures">""");
+            foreach (var (id, label, value) in highlights)
+            {
+                html.Append($"""<li><a href="#{Html.Escape(id)}"><span class="label">{Html.Escape(label)}</span> <span class="value">{Html.Escape(value!)}</span></a></li>""");
+            }
+
+            html.Append("</ul>\n");
+        }
+
+        html.Append("""<nav aria-label="Exercises"><ol class="toc">""").Append('\n');
         foreach (var r in report.Exercises)
         {
             html.Append($"""<li><a class="{Verdict(r)}" href="#{Html.Escape(r.Id)}"><span class="mark" aria-label="{(r.Passed ? "passed" : "failed")}">{(r.Passed ? "✓" : "✗")}</span> {Html.Escape(r.Id)}</a></li>""").Append('\n');
