@@ -177,6 +177,36 @@ public class HtmlReportTests
         Assert.Equal(9, page.Descendants("section").Count());
     }
 
+    [Fact]
+    public void Charts_hold_up_when_everything_was_lost_or_took_no_time()
+    {
+        var empty = new RateSeries(0, 0, 0, [new RateInterval(0, 0, 0)]);
+        var run = Run() with
+        {
+            Exercises =
+            [
+                .. Run().Exercises.Select(e => e.Id switch
+                {
+                    "echo" => e with { Samples = new EchoSamples([0.5]) },
+                    "udp" => e with { Samples = new UdpSamples([.. Enumerable.Range(0, 200).Select(seq => new UdpProbe(seq, Lost: true, null, null, Reordered: false))]) },
+                    "transfer" => e with { Samples = new TransferSamples(empty, empty) },
+                    "http" => e with { Samples = new HttpSamples([new("GET /", 200, 500, "500 Internal Server Error", 0)]) },
+                    "pipe-vs-socket" => e with { Samples = new PipeVsSocketSamples([new("pipe", "pipe (one host)", 0, 0, 0), new("agent", "agent", 0, 0, 0)]) },
+                    _ => e,
+                }),
+            ],
+        };
+
+        var html = HtmlReport.Page(run, null, At);
+        Assert.DoesNotContain("NaN", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Infinity", html, StringComparison.Ordinal);
+        XNamespace svg = "http://www.w3.org/2000/svg";
+        var charts = Parse(html).Descendants(svg + "svg").ToDictionary(c => (string)c.Attribute("data-chart")!);
+        Assert.Equal(AllCharts.Order(), charts.Keys.Order());
+        Assert.Contains("200 lost, 0 reordered", charts["udp-sequence"].Element(svg + "title")!.Value);
+        Assert.Contains(charts["http-routes"].Descendants(svg + "text"), t => t.Value.Contains("✗ expected 200", StringComparison.Ordinal) && Class(t) == "label bad");
+    }
+
     private static XElement Parse(string html)
     {
         using var reader = XmlReader.Create(new StringReader(html), new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore });
