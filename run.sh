@@ -126,6 +126,6 @@ fi
 printf 'run.sh: all %s steps done in %s s\n' "$steps" "$((SECONDS - started))"
 
 if [[ $keep == yes ]]; then
-  printf '\nThe agent keeps running on %s:%s. Try: nc %s %s   (Ctrl+C stops it)\n' "$host" "$port" "$host" "$port"
+  printf '\nThe agent keeps running on %s:%s. Try: nc %s %s, or in a browser https://%s:%s/index (accept its self-signed certificate once). Ctrl+C stops it.\n' "$host" "$port" "$host" "$port" "$host" "$port"
   wait "$agent"
 fi

@@ -12,11 +12,29 @@ public sealed record AgentOptions
     /// <summary>Port for TCP and UDP; 0 picks a free one (read it back from <c>AgentHost.Endpoint</c>).</summary>
     public int Port { get; init; } = LabPorts.Agent;
 
+    /// <summary>
+    /// A second TCP port with the lab's HTTP routes and nothing else (<c>--web-port</c>; the tutorial's Flask port is
+    /// 5000): a URL for browsers, where the client speaks first. On the lab port the server speaks first to a silent
+    /// connection (the text banner), and browsers open silent connections of their own (preconnect, backup and spare
+    /// sockets). Null (the default): off; 0: any free port (read it back from <c>AgentHost.WebEndpoint</c>).
+    /// </summary>
+    public int? WebPort { get; init; }
+
     /// <summary>Where stored files and the certificate live.</summary>
     public string DataDir { get; init; } = DefaultDataDir();
 
     /// <summary>How long a silent new connection waits before it becomes a text session.</summary>
     public TimeSpan SniffTimeout { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>
+    /// How long a silent new connection waits before the text banner when a browser at its address spoke plain HTTP on
+    /// the lab port within <see cref="BrowserMemory"/>: longer than a browser keeps an unused connection (Chromium 156:
+    /// 110 s), so its preconnected sockets are never given the banner. Zero turns it off.
+    /// </summary>
+    public TimeSpan BrowserSniffTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How long after an address's last browser request on the lab port its silent connections get <see cref="BrowserSniffTimeout"/>.</summary>
+    public TimeSpan BrowserMemory { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Extra names and addresses for the certificate (the public IP and DNS name on a cloud host).</summary>
     public IReadOnlyList<string> CertificateNames { get; init; } = [];

@@ -26,8 +26,14 @@ var root = AgentCommand.Create(async options =>
     {
         var host = options.Bind.Equals(System.Net.IPAddress.Any) || options.Bind.Equals(System.Net.IPAddress.IPv6Any) ? "localhost" : agent.Endpoint.Address.ToString();
         var port = agent.Endpoint.Port;
+        var web = agent.WebEndpoint is { } webEndpoint
+            ? $"\nweb port {webEndpoint} (http, the lab's pages only: for browsers)"
+            : "";
+        var browse = agent.WebEndpoint is { } w
+            ? $"http://{host}:{w.Port}/index           in a browser (the web port: the client speaks first)"
+            : $"https://{host}:{port}/index          in a browser (accept the self-signed certificate once)";
         Console.WriteLine($"""
-            netlab-agent {AgentHost.Version} listening on {agent.Endpoint} (tcp+udp)
+            netlab-agent {AgentHost.Version} listening on {agent.Endpoint} (tcp+udp){web}
             certificate SHA-256 {agent.Fingerprint}
             Ready. Try:
               nc {host} {port}                         the text session: type anything, /help, q to quit
@@ -35,6 +41,7 @@ var root = AgentCommand.Create(async options =>
               curl -k https://{host}:{port}/data?format=csv
               openssl s_client -connect {host}:{port}   then type: GET / HTTP/1.1, Host: x, blank line
               nc -u {host} {port}                      UDP echo
+              {browse}
             """);
         await agent.WaitForShutdownAsync();
     }

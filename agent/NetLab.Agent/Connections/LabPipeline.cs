@@ -32,6 +32,17 @@ internal static class LabPipeline
         return listen;
     }
 
+    /// <summary>
+    /// HTTP as the lab port serves it, for the web port, which has no sniffer: a client that half-closes after its
+    /// request (<c>printf 'GET / ...' | nc -q1</c>) still gets its answer, and Kestrel's own error responses get bodies
+    /// (see <see cref="HalfCloseTolerantConnection"/>). The last middleware: its next is Kestrel's HTTP delegate.
+    /// </summary>
+    public static ListenOptions UseLabHttp(this ListenOptions listen)
+    {
+        listen.Use(next => connection => HalfCloseTolerantConnection.ServeAsync(next, connection));
+        return listen;
+    }
+
     /// <summary>TLS connections get 4 KiB blocks only (see <see cref="TlsMemoryPoolMiddleware"/>); put before UseHttps.</summary>
     public static ListenOptions UseSmallBlocksForTls(this ListenOptions listen)
     {

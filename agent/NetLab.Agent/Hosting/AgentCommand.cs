@@ -13,6 +13,13 @@ internal static class AgentCommand
 
     private static readonly Option<int> Port = OptionParsers.Port("--port", $"TCP and UDP port to serve every lab protocol on (0 = any free port; default {LabPorts.Agent})", min: 0, "-p");
 
+    private static readonly Option<int?> WebPort = new("--web-port")
+    {
+        Description = "Also serve the lab's HTTP routes, and only those, on this TCP port (0 = any free port): the URL for a browser, which opens silent connections early that the lab port would answer with the text banner. The tutorial's Flask port is 5000 (default: off)",
+        HelpName = "port",
+        CustomParser = r => int.TryParse(r.Tokens[0].Value, out var port) && port is >= 0 and <= 65535 ? port : OptionParsers.Fail<int?>(r, $"--web-port: '{r.Tokens[0].Value}' is not a port, 0-65535 (e.g. --web-port 5000)"),
+    };
+
     private static readonly Option<IPAddress> Bind = new("--bind", "-b")
     {
         Description = "Address to listen on (0.0.0.0 = every IPv4 interface, :: = IPv4 and IPv6, 127.0.0.1 = this machine only; default 0.0.0.0)",
@@ -26,6 +33,10 @@ internal static class AgentCommand
     };
 
     private static readonly Option<TimeSpan> SniffTimeout = OptionParsers.Duration("--sniff-timeout", "How long a silent connection waits before it becomes a text session", Defaults.SniffTimeout);
+
+    private static readonly Option<TimeSpan> BrowserSniffTimeout = OptionParsers.Duration("--browser-sniff-timeout",
+        $"How long a silent connection waits before the banner when a browser at its address spoke HTTP on this port in the last {Durations.Format(Defaults.BrowserMemory)} (browsers open silent connections early and keep them); 0s = off",
+        Defaults.BrowserSniffTimeout, allowZero: true);
 
     private static readonly Option<string[]> CertNames = new("--cert-name")
     {
@@ -55,9 +66,10 @@ internal static class AgentCommand
             "  netlab-agent --bind 127.0.0.1 -p 9000 this machine only, port 9000\n" +
             "  nc localhost 11211                    then type anything (q quits, /help lists commands)\n" +
             "  curl http://localhost:11211/index/Adam\n" +
+            "  netlab-agent --web-port 5000          browsers: http://localhost:5000/index (and https://localhost:11211/)\n" +
             "  openssl s_client -connect localhost:11211")
         {
-            Port, Bind, DataDir, SniffTimeout, CertNames, Trusted,
+            Port, WebPort, Bind, DataDir, SniffTimeout, BrowserSniffTimeout, CertNames, Trusted,
         };
         foreach (var limit in LimitOptions.All)
         {
@@ -73,9 +85,11 @@ internal static class AgentCommand
     private static AgentOptions ToOptions(ParseResult r) => new()
     {
         Port = r.ValueOr(Port, Defaults.Port),
+        WebPort = r.GetValue(WebPort),
         Bind = r.ValueOr(Bind, Defaults.Bind),
         DataDir = Path.GetFullPath(r.ValueOr(DataDir, Defaults.DataDir)),
         SniffTimeout = r.ValueOr(SniffTimeout, Defaults.SniffTimeout),
+        BrowserSniffTimeout = r.ValueOr(BrowserSniffTimeout, Defaults.BrowserSniffTimeout),
         CertificateNames = r.GetValue(CertNames) ?? [],
         Trusted = r.GetValue(Trusted) ?? [],
         Limits = LimitOptions.From(r),
@@ -84,6 +98,8 @@ internal static class AgentCommand
     /// <summary>True when a bind or listen failed because the port is taken: a message, not a stack trace.</summary>
     public static string? Explain(Exception e, AgentOptions options) => e switch
     {
+        WebPortTakenException =>
+            $"--web-port {options.WebPort}: port {options.WebPort} on {options.Bind} is already in use (a Flask app, python flaskpage.py, another netlab-agent?). Stop it or pick another with --web-port.",
         SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } or IOException { InnerException: AddressInUseException } =>
             $"port {options.Port} on {options.Bind} is already in use (another netlab-agent, or nc -l?). Stop it or pick another with --port.",
         SocketException { SocketErrorCode: SocketError.AddressNotAvailable } =>

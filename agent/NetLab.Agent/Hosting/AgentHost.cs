@@ -23,15 +23,19 @@ public sealed class AgentHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private AgentHost(WebApplication app, IPEndPoint endpoint)
+    private AgentHost(WebApplication app, IPEndPoint endpoint, IPEndPoint? webEndpoint)
     {
         _app = app;
         Endpoint = endpoint;
+        WebEndpoint = webEndpoint;
         Lab = app.Services.GetRequiredService<LabServices>();
     }
 
     /// <summary>Where the agent listens (TCP and UDP), with the real port when 0 was asked for.</summary>
     public IPEndPoint Endpoint { get; }
+
+    /// <summary>Where the web port listens (<see cref="AgentOptions.WebPort"/>: HTTP only, for browsers), with its real port; null when off.</summary>
+    public IPEndPoint? WebEndpoint { get; }
 
     /// <summary>The certificate's SHA-256 fingerprint (colon-separated hex).</summary>
     public string Fingerprint => Lab.Certificate.Fingerprint;
@@ -72,9 +76,10 @@ public sealed class AgentHost : IAsyncDisposable
 
             var endpoint = new IPEndPoint(options.Bind, ((IPEndPoint)udp.LocalEndPoint!).Port);
             WebApplication app;
+            ListenOptions? web;
             try
             {
-                app = await BuildAsync(options, certificate, udp, endpoint);
+                (app, web) = await BuildAsync(options, certificate, udp, endpoint);
             }
             catch
             {
@@ -86,13 +91,19 @@ public sealed class AgentHost : IAsyncDisposable
             {
                 await app.StartAsync(cancellationToken);
             }
+            catch (IOException e) when (options.WebPort is > 0 && e.InnerException is AddressInUseException && IsTaken(new IPEndPoint(options.Bind, options.WebPort.Value)))
+            {
+                await app.DisposeAsync();
+                throw new WebPortTakenException(options.WebPort.Value, e);
+            }
             catch (IOException) when (options.Port == 0 && attempt < 20)
             {
                 await app.DisposeAsync(); // that TCP port was taken; pick another pair
                 continue;
             }
 
-            return new AgentHost(app, endpoint);
+            // Kestrel writes the port it bound back into the listen options (port 0: the free one it got).
+            return new AgentHost(app, endpoint, web?.IPEndPoint);
         }
     }
 
@@ -109,7 +120,23 @@ public sealed class AgentHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static async Task<WebApplication> BuildAsync(AgentOptions options, Task<AgentCertificate> loading, Socket udp, IPEndPoint endpoint)
+    /// <summary>Whether a TCP listener on <paramref name="endpoint"/> fails for its address being in use (which of two ports Kestrel could not bind).</summary>
+    private static bool IsTaken(IPEndPoint endpoint)
+    {
+        using var probe = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(endpoint);
+            probe.Listen();
+            return false;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return true;
+        }
+    }
+
+    private static async Task<(WebApplication App, ListenOptions? Web)> BuildAsync(AgentOptions options, Task<AgentCertificate> loading, Socket udp, IPEndPoint endpoint)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -147,6 +174,7 @@ public sealed class AgentHost : IAsyncDisposable
             return new LifetimeWarnings(lab.Limits, lab.Sessions, lab.Time, lab.Logger, lab.StartedAt - (options.HostUptime ?? HostUptime.Now));
         });
 
+        ListenOptions? web = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -169,6 +197,18 @@ public sealed class AgentHost : IAsyncDisposable
                     })
                     .UseLabSniffing(lab, handoff, insideTls: true);
             });
+            if (options.WebPort is { } webPort)
+            {
+                // The browsers' port: HTTP straight to Kestrel, no sniffing, so a silent connection is never given
+                // the banner; the same limits, egress metering and routes as the lab port.
+                kestrel.Listen(new IPEndPoint(options.Bind, webPort), listen =>
+                {
+                    web = listen;
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseLabLimits(listen.ApplicationServices.GetRequiredService<LabServices>())
+                        .UseLabHttp();
+                });
+            }
         });
 
         var app = builder.Build();
@@ -195,6 +235,14 @@ public sealed class AgentHost : IAsyncDisposable
         }
 
         LabRoutes.Map(app, services);
-        return app;
+        return (app, web);
     }
+}
+
+/// <summary>The web port asked for (<c>--web-port</c>) is in use: said in one sentence by whoever started the agent.</summary>
+public sealed class WebPortTakenException(int port, Exception inner)
+    : IOException($"port {port} is already in use", inner)
+{
+    /// <summary>The port that was taken.</summary>
+    public int Port { get; } = port;
 }

@@ -33,6 +33,7 @@ internal sealed class LabServices : IDisposable
         ClientLog = new ClientLog(logger, time, Limits.ClientLogLinesPerMinute);
         Transfers = new ArmedTransfers(Arming, Files, Use, Limits, time, ClientLog);
         Udp = new UdpLimiter(Limits, time, Sources);
+        Browsers = new BrowserMemory(options.BrowserMemory, time);
         Listens = new ListenBridges(Limits, Use, time);
         Text = new TextServices(Limits, Files, new ChatRooms(), Arming, Listens, Use, Sessions, time, logger, stopping);
     }
@@ -67,6 +68,9 @@ internal sealed class LabServices : IDisposable
     public EgressBudget Egress { get; }
 
     public UdpLimiter Udp { get; }
+
+    /// <summary>Addresses whose browser spoke HTTP on the lab port moments ago: their silent connections wait longer for the banner.</summary>
+    public BrowserMemory Browsers { get; }
 
     public TextSessions Sessions { get; } = new();
 

@@ -30,6 +30,11 @@ internal static class HttpGate
             return LabRoutes.Text($"404 Not Found: nothing at {http.Request.Path}. {NotFoundHint}\n", 404).ExecuteAsync(http);
         }
 
+        if (!http.Request.IsHttps && http.Connection.LocalPort == lab.Port && BrowserMemory.IsBrowser(http.Request.Headers.UserAgent))
+        {
+            lab.Browsers.Saw(Owner(http)); // its next silent connections may be its own preconnects
+        }
+
         admitted?.Http.Enter();
         Task running;
         try

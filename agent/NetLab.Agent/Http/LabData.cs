@@ -18,10 +18,30 @@ internal static class LabData
         ("11211", "tcp+udp", "netlab-agent"),
     ];
 
-    public static IResult Render(string? format) => (format ?? "json").ToLowerInvariant() switch
+    /// <summary>
+    /// The data in <paramref name="format"/>. CSV is <c>text/csv</c>, except to a browser navigating to it (it asks for
+    /// text/html first), which would save text/csv as a file instead of showing it: it gets the same bytes as text/plain
+    /// (and <c>Vary: Accept</c> says the type depends on what was asked for).
+    /// </summary>
+    public static IResult Render(string? format, HttpContext http)
+    {
+        var csv = "text/csv";
+        if (format?.Equals("csv", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            http.Response.Headers.Vary = "Accept";
+            if (http.Request.Headers.Accept.ToString().StartsWith("text/html", StringComparison.Ordinal))
+            {
+                csv = "text/plain";
+            }
+        }
+
+        return Render(format, csv);
+    }
+
+    private static IResult Render(string? format, string csvType) => (format ?? "json").ToLowerInvariant() switch
     {
         "json" => Results.Json(Rows.Select(r => new { port = int.Parse(r.Port), protocol = r.Protocol, service = r.Service })),
-        "csv" => Results.Text("port,protocol,service\n" + string.Concat(Rows.Select(r => $"{r.Port},{r.Protocol},{r.Service}\n")), "text/csv", Encoding.UTF8),
+        "csv" => Results.Text("port,protocol,service\n" + string.Concat(Rows.Select(r => $"{r.Port},{r.Protocol},{r.Service}\n")), csvType, Encoding.UTF8),
         "xml" => Results.Text(
             new XDocument(new XElement("ports", Rows.Select(r => new XElement("port",
                 new XAttribute("number", r.Port), new XAttribute("protocol", r.Protocol), new XAttribute("service", r.Service))))).ToString() + "\n",

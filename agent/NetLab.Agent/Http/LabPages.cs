@@ -27,13 +27,25 @@ internal static class LabPages
 
         """;
 
+    /// <summary>
+    /// The 16x16 PNG every browser asks for at /favicon.ico on its own (a prompt on a dark square): without it, each
+    /// first visit logs a 404 in the browser's console.
+    /// </summary>
+    private static readonly byte[] Favicon = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAQ0lEQVR42mNgAAJ5TfP/5GAGSjTDDRl8BphcngnGFLmAFENweoFYQ/CGATGG0MYFFIUBVWIBl6HYDKePAbRNypRmZwD/25DusXAUAQAAAABJRU5ErkJggg==");
+
     public static void Map(LabRoutes.RouteTable routes, LabServices lab)
     {
+        routes.Get("/favicon.ico", (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=86400";
+            return Results.Bytes(Favicon, "image/png");
+        }, labUse: false);
         routes.Get("/", () => LabRoutes.Text("Hello World!\n"));
         routes.Get("/index", () => Results.Content(IndexPage, "text/html", Encoding.UTF8));
         routes.Get("/index/{name}", (string name) =>
             Results.Content($"<!doctype html>\n<h1>Hello, {WebUtility.HtmlEncode(name)}!</h1>\n", "text/html", Encoding.UTF8));
-        routes.Get("/data", (string? format) => LabData.Render(format));
+        routes.Get("/data", (string? format, HttpContext http) => LabData.Render(format, http));
         routes.Get("/ip", (HttpContext http) => Results.Json(new
         {
             origin = HttpGate.Normalize(http.Connection.RemoteIpAddress)?.ToString(),

@@ -34,8 +34,15 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
 
         var admitted = connection.Features.Get<LabConnection>();
         var peer = admitted?.Peer ?? connection.Peer();
-        var sniff = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, Window(connection), lab.Time, lab.Stopping);
+        var browsing = !insideTls && lab.Options.BrowserSniffTimeout > TimeSpan.Zero && lab.Browsers.IsBrowsing(peer.Address);
+        var sniff = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, Window(connection, browsing), lab.Time, lab.Stopping);
         Log.Sniffed(lab.Logger, peer, sniff.ToString());
+        if (!insideTls && sniff.Verdict == SniffVerdict.Text && (sniff.SawData || (browsing && !sniff.SawEnd && !lab.Stopping.IsCancellationRequested)))
+        {
+            // Text typed first, or a silence that outlasted a browser's (which would have closed): a person is at this address.
+            lab.Browsers.Forget(peer.Address);
+        }
+
         if (!insideTls && lab.Transfers.Match(peer.Address, sniff) is { } transfer && await lab.Transfers.TryServeAsync(connection, admitted, transfer))
         {
             return;
@@ -96,9 +103,9 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
     /// silence (and get the text banner) because of one lost packet over an ocean. On loopback and a LAN the
     /// RTO is the kernel's minimum and the round trip nothing, so the configured window stands.
     /// </summary>
-    private TimeSpan Window(ConnectionContext connection)
+    private TimeSpan Window(ConnectionContext connection, bool browsing)
     {
-        var configured = lab.Options.SniffTimeout;
+        var configured = browsing ? Max(lab.Options.SniffTimeout, lab.Options.BrowserSniffTimeout) : lab.Options.SniffTimeout;
         if (TcpInfo.Path(connection.Features.Get<IConnectionSocketFeature>()?.Socket) is not { } path)
         {
             return configured;
@@ -110,6 +117,8 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
     }
 
     private static readonly TimeSpan MaxWindow = TimeSpan.FromSeconds(3);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     // Inside TLS, Kestrel's HTTP delegate is our own next; outside, the one the post-TLS sniffer captured.
     // Kestrel ends a TLS connection with a bare FIN; a polite TLS server sends close_notify first.

@@ -22,6 +22,12 @@ internal static class LabCommand
             HelpName = "port",
             CustomParser = r => r.Tokens.Count == 0 ? AnyPort : CommonOptions.ParsePort(r, "--serve", LabPorts.Agent),
         };
+        var webPort = new Option<int?>("--web-port")
+        {
+            Description = $"With --serve: the port where the agent serves its pages to a browser, HTTP only (the client speaks first there, so a browser's early silent connections work; default {LabAgent.FlaskPort}, the tutorial's Flask port, or a free one if that is taken)",
+            HelpName = "port",
+            CustomParser = r => CommonOptions.ParsePort(r, "--web-port", LabAgent.FlaskPort),
+        };
         var wan = new Option<string?>("--wan")
         {
             Description = $"Put the agent behind an emulated internet path and the cloud's firewall (Linux, root): {WanPath.Syntax}; alone, {WanPath.Default}",
@@ -31,7 +37,8 @@ internal static class LabCommand
         var command = new Command("lab", """
             Start a netlab-agent inside this process on 127.0.0.1 (a free port, a throw-away data folder) and
             run every exercise against it: the whole lab on one machine, no cloud needed. The agent stops with
-            the report; with --serve it keeps running, on port 11211, for the try-by-hand commands, until Ctrl-C.
+            the report; with --serve it keeps running, on port 11211, for the try-by-hand commands, until Ctrl-C,
+            and opens its pages for a browser at http://127.0.0.1:5000/index, as the tutorial's Flask app does.
 
             With --wan, the agent runs instead in a network namespace of its own, the "lab host", reached over an
             emulated internet path (one-way delay, random loss and a bottleneck rate, both ways) and behind a
@@ -44,11 +51,13 @@ internal static class LabCommand
               netlab lab --json
               netlab lab --report lab.html                a page with charts to open in a browser (.md: Markdown)
               netlab lab --serve                          then, in another terminal: nc 127.0.0.1 11211
+                                                          and in a browser: http://127.0.0.1:5000/index
+              netlab lab --serve --web-port 8080          the browser's pages on 8080 instead
               sudo netlab lab --wan                       40 ms each way, 1% loss, 20 Mbit/s
               sudo netlab lab --wan 150ms,2%,5Mbit        a far, lossy, slow path
             """)
         {
-            only, json, report, serve, wan,
+            only, json, report, serve, webPort, wan,
         };
         command.Validators.Add(r =>
         {
@@ -56,6 +65,13 @@ internal static class LabCommand
             {
                 // An empty path is a variable that was not set, not a wish for the default one.
                 r.AddError($"--wan: no path given; give {WanPath.Syntax}, or --wan alone for {WanPath.Default}");
+            }
+
+            if (r.GetResult(webPort) is not null && (r.GetResult(serve) is null || r.GetResult(wan) is not null))
+            {
+                r.AddError(r.GetResult(wan) is null
+                    ? "--web-port: only with --serve (the web port is for trying the pages in a browser after the run)"
+                    : $"--web-port: the lab host of --wan has no web port (its firewall admits what the cloud's does); a browser uses https://<lab host>:{LabPorts.Agent}/");
             }
 
             if (r.GetResult(wan) is not null && r.GetResult(serve) is { Tokens.Count: > 0 })
@@ -68,7 +84,7 @@ internal static class LabCommand
             var serving = r.GetValue(serve);
             if (r.GetResult(wan) is null)
             {
-                return RunAsync(io, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), serving, ct);
+                return RunAsync(io, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), serving, r.GetValue(webPort), ct);
             }
 
             if (!WanPath.TryParse(r.GetValue(wan), out var path, out var error))
@@ -84,13 +100,13 @@ internal static class LabCommand
     /// <summary>--serve without a port: 11211, the port of the tutorial's commands, or a free one if it is taken.</summary>
     private const int AnyPort = 0;
 
-    private static async Task<int> RunAsync(CliIO io, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, int? serve, CancellationToken ct)
+    private static async Task<int> RunAsync(CliIO io, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, int? serve, int? webPort, CancellationToken ct)
     {
         var dataDir = Directory.CreateTempSubdirectory("netlab-lab-").FullName;
         try
         {
             int code;
-            await using (var agent = await LabAgent.StartAsync(dataDir, serve, ct))
+            await using (var agent = await LabAgent.StartAsync(dataDir, serve, ct, webPort))
             {
                 var endpoint = $"127.0.0.1:{agent.Port}";
                 Say(io, json, $"netlab lab: started netlab-agent {AgentHost.Version} on {endpoint} (certificate {agent.Host.Fingerprint[..23]}…)");
@@ -99,13 +115,18 @@ internal static class LabCommand
                     Say(io, json, $"  port {taken} on 127.0.0.1 is taken (another netlab-agent, or ./run.sh?): this lab's agent listens on {agent.Port} instead, and the commands below name it");
                 }
 
-                var context = new ExerciseContext("127.0.0.1", agent.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: true);
+                if (agent.WebTaken is { } webTaken)
+                {
+                    Say(io, json, $"  port {webTaken} on 127.0.0.1 is taken (a Flask app, python flaskpage.py?): the pages for a browser are on {agent.WebPort} instead");
+                }
+
+                var context = new ExerciseContext("127.0.0.1", agent.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: true) { WebPort = agent.WebPort };
                 code = await ConnectCommand.RunAsync(io, context, exercises, json, report, ct, serve is null
                     ? "This run's agent stopped when netlab lab ended; to try these commands by hand, keep one running: `netlab lab --serve`."
                     : $"`netlab lab --serve` kept this run's agent on {endpoint} for these commands, until Ctrl-C.");
                 if (serve is not null)
                 {
-                    await ServeAsync(io, json, "127.0.0.1", agent.Port, ct);
+                    await ServeAsync(io, json, "127.0.0.1", agent.Port, agent.WebPort, ct);
                 }
             }
 
@@ -127,11 +148,14 @@ internal static class LabCommand
     }
 
     /// <summary>Keeps the agent up for the try-by-hand commands until Ctrl-C (or SIGTERM), saying where it is.</summary>
-    private static async Task ServeAsync(CliIO io, bool json, string host, int port, CancellationToken ct)
+    private static async Task ServeAsync(CliIO io, bool json, string host, int port, int? webPort, CancellationToken ct)
     {
         var endpoint = Net.Endpoint(host, port);
         Say(io, json, $"netlab lab --serve: the agent keeps running on {endpoint} (TCP and UDP), so every try-by-hand command above works against it. Ctrl-C stops it.");
         Say(io, json, $"  e.g. `nc {host} {port}`, `curl http://{endpoint}/index/Adam`, `openssl s_client -connect {endpoint}`, `nc -u {host} {port}`");
+        Say(io, json, webPort is { } web
+            ? $"  in a browser: `http://{Net.Endpoint(host, web)}/index`, the pages alone on a port of their own, as `python flaskpage.py` serves them (or `https://{endpoint}/index`)"
+            : $"  in a browser: `https://{endpoint}/index` (accept its self-signed certificate once)");
         try
         {
             await Task.Delay(Timeout.Infinite, ct);
@@ -189,7 +213,7 @@ internal static class LabCommand
             if (serve)
             {
                 // The path and the firewall stay too: the commands by hand cross the same internet.
-                await ServeAsync(io, json, lab.HostAddress, lab.Port, ct);
+                await ServeAsync(io, json, lab.HostAddress, lab.Port, webPort: null, ct);
             }
 
             return code;

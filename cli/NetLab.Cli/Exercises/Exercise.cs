@@ -16,6 +16,9 @@ internal abstract class Exercise
     /// <summary>The classic command to try by hand: each command in `backticks` (kept whole on the console), the words between them plain.</summary>
     public abstract string TryByHand(string host, int port);
 
+    /// <summary>The commands to try against this run's agent: as <see cref="TryByHand(string, int)"/>, and for a page, the URL a browser should use.</summary>
+    public virtual string TryByHand(ExerciseContext context) => TryByHand(context.Host, context.Port);
+
     public abstract Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct);
 
     /// <summary>The backstop for this exercise, given the run's: more for one that may wait its turn behind classmates.</summary>
@@ -35,6 +38,18 @@ internal sealed class ExerciseContext(string host, int port, KnownHosts pins, bo
 
     /// <summary>True for <c>netlab lab</c>: the agent runs in-process on loopback (no SSH, no firewall).</summary>
     public bool LocalLab { get; } = localLab;
+
+    /// <summary>
+    /// The agent's web port (HTTP only: <c>netlab lab --serve</c> opens it at 5000, as the tutorial's Flask app), where
+    /// a browser's silent early connections never get the text banner; null when it has none.
+    /// </summary>
+    public int? WebPort { get; init; }
+
+    /// <summary>
+    /// The URL of <paramref name="path"/> for a browser: the web port when there is one, else HTTPS on the lab port
+    /// (the client speaks first in TLS, so a preconnected socket is never taken for a silent nc).
+    /// </summary>
+    public string BrowserUrl(string path) => WebPort is { } web ? $"http://{Net.Endpoint(Host, web)}{path}" : $"https://{Net.Endpoint(Host, Port)}{path}";
 
     /// <summary>True when firewall rules can be judged: a remote host, not this machine's loopback.</summary>
     public bool Remote => !LocalLab && !(System.Net.IPAddress.TryParse(Host, out var ip) ? System.Net.IPAddress.IsLoopback(ip) : Host == "localhost");

@@ -139,7 +139,7 @@ internal static class ExerciseRunner
         catch (Exception e) when ((e is OperationCanceledException && !ct.IsCancellationRequested)
             || e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException or HttpRequestException or InvalidOperationException)
         {
-            error = Diagnosis.Exercise(e, context, timeout, exercise.TryByHand(context.Host, context.Port));
+            error = Diagnosis.Exercise(e, context, timeout, exercise.TryByHand(context));
             if (e is not OperationCanceledException && await LimitAsync(context, ct) is { } refusal)
             {
                 error = $"{error} The agent says: {refusal}"; // a connection a limit closed says no reason itself
@@ -147,6 +147,6 @@ internal static class ExerciseRunner
         }
 
         return new ExerciseResult(exercise.Id, exercise.Title, error is null, Math.Round(clock.Elapsed.TotalSeconds, 3),
-            figures.Values, figures.Display, exercise.Teaches, exercise.TryByHand(context.Host, context.Port), error, expected, got, figures.Samples);
+            figures.Values, figures.Display, exercise.Teaches, exercise.TryByHand(context), error, expected, got, figures.Samples);
     }
 }

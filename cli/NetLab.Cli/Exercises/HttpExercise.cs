@@ -23,7 +23,11 @@ internal class HttpExercise : Exercise
 
     public override string Teaches => "HTTP is text over TCP: a request line, headers, a blank line; the status code (200, 301, 400, 404) says how it went.";
 
-    public override string TryByHand(string host, int port) => $"`telnet {host} {port}`   then type: `GET / HTTP/1.1`, `Host: {host}`, and a blank line";
+    public override string TryByHand(string host, int port) => ByHand(host, port) + $";   in a browser: `https://{Net.Endpoint(host, port)}/index`";
+
+    public override string TryByHand(ExerciseContext context) => ByHand(context.Host, context.Port) + $";   in a browser: `{context.BrowserUrl("/index")}`";
+
+    private static string ByHand(string host, int port) => $"`telnet {host} {port}`   then type: `GET / HTTP/1.1`, `Host: {host}`, and a blank line";
 
     protected virtual bool OverTls => false;
 
@@ -98,7 +102,10 @@ internal sealed class HttpsExercise : HttpExercise
     public override string Teaches => "HTTPS is the very same HTTP inside TLS, which is why telnet cannot speak it and openssl s_client can.";
 
     public override string TryByHand(string host, int port) =>
-        $"`openssl s_client -connect {Net.Endpoint(host, port)}`   then `GET / HTTP/1.1`   (or `curl -k https://{Net.Endpoint(host, port)}/`)";
+        $"`openssl s_client -connect {Net.Endpoint(host, port)}`   then `GET / HTTP/1.1`   (or `curl -k https://{Net.Endpoint(host, port)}/`);   " +
+        $"in a browser: `https://{Net.Endpoint(host, port)}/index` (accept its self-signed certificate once)";
+
+    public override string TryByHand(ExerciseContext context) => TryByHand(context.Host, context.Port);
 
     protected override async Task<Stream> OpenAsync(ExerciseContext context, CancellationToken ct) =>
         (await TlsClient.ConnectAsync(context.Host, context.Port, context.Pins, context.TrustNewCert, ct)).Stream;

@@ -73,6 +73,8 @@ public sealed class AgentProcessTests : IDisposable
     [InlineData("--port", "abc", "--port: 'abc' is not a port")]
     [InlineData("--bind", "not-an-ip", "--bind: 'not-an-ip' is not an IP address")]
     [InlineData("--sniff-timeout", "soon", "--sniff-timeout: 'soon' is not a duration")]
+    [InlineData("--web-port", "http", "--web-port: 'http' is not a port, 0-65535 (e.g. --web-port 5000)")]
+    [InlineData("--browser-sniff-timeout", "long", "--browser-sniff-timeout: 'long' is not a duration")]
     [InlineData("--max-file-size", "huge", "--max-file-size: 'huge' is not a size")]
     [InlineData("--frobnicate", "1", "Unrecognized command or argument '--frobnicate'")]
     public async Task Bad_arguments_exit_2_with_a_message_not_a_stack_trace(string option, string value, string message)
@@ -98,6 +100,44 @@ public sealed class AgentProcessTests : IDisposable
         Assert.DoesNotContain("   at ", agent.Stderr);
         Assert.DoesNotContain("   at ", agent.Stdout); // not the host's "Hosting failed to start" either
         Assert.DoesNotContain("Hosting failed", agent.Stdout);
+    }
+
+    [Fact]
+    public async Task A_web_port_is_named_with_the_URL_for_a_browser_and_answers_curl()
+    {
+        var (agent, port) = await AgentProcess.StartOnLoopbackAsync(_dataDir, "--web-port", "0");
+        await using var _ = agent;
+        var web = System.Text.RegularExpressions.Regex.Match(agent.Stdout, @"web port 127\.0\.0\.1:(\d+) \(http");
+        Assert.True(web.Success, agent.Stdout);
+        var webPort = int.Parse(web.Groups[1].Value);
+        Assert.NotEqual(port, webPort);
+        Assert.Contains($"http://127.0.0.1:{webPort}/index", agent.Stdout);
+        var index = await Curl.GetAsync($"http://127.0.0.1:{webPort}/index/Adam");
+        Assert.Contains("<h1>Hello, Adam!</h1>", index.Body);
+    }
+
+    [Fact]
+    public async Task Without_a_web_port_the_browser_is_sent_to_https_on_the_lab_port()
+    {
+        var (agent, port) = await AgentProcess.StartOnLoopbackAsync(_dataDir);
+        await using var _ = agent;
+        Assert.DoesNotContain("web port", agent.Stdout);
+        Assert.Contains($"https://127.0.0.1:{port}/index          in a browser (accept the self-signed certificate once)", agent.Stdout);
+    }
+
+    [Fact]
+    public async Task A_web_port_in_use_is_explained()
+    {
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        squatter.Listen();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndPoint!).Port;
+
+        await using var agent = AgentProcess.Start("--bind", "127.0.0.1", "--port", "0", "--web-port", taken.ToString(), "--data-dir", _dataDir);
+        await agent.WaitForExitAsync(30);
+        agent.AssertExit(2);
+        Assert.Contains($"--web-port {taken}: port {taken} on 127.0.0.1 is already in use", agent.Stderr);
+        Assert.DoesNotContain("   at ", agent.Stderr + agent.Stdout);
     }
 
     [Fact]

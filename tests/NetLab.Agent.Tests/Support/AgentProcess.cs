@@ -30,7 +30,7 @@ public static partial class AgentProcess
     }
 
     /// <summary>The last line of the agent's ready output (Program.cs).</summary>
-    public const string ReadyBlockEnd = "UDP echo";
+    public const string ReadyBlockEnd = "in a browser";
 
     [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
     private static partial Regex Listening();

@@ -86,10 +86,13 @@ public sealed class Chromium : IAsyncDisposable
         }
     }
 
-    /// <summary>A new tab whose console errors, page errors and requests this browser records.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>
+    /// A new tab whose console errors, page errors and requests this browser records; in <paramref name="context"/>
+    /// when given (a context of its own has its own connections: nothing reused from another tab's visits).
+    /// </summary>
+    public async Task<IPage> NewPageAsync(IBrowserContext? context = null)
     {
-        var page = await Browser.NewPageAsync();
+        var page = context is null ? await Browser.NewPageAsync() : await context.NewPageAsync();
         page.Console += (_, e) =>
         {
             if (e.Message.Type == ConsoleType.Error)

@@ -38,11 +38,14 @@ public sealed class TestAgent : IAsyncDisposable
 
     public string HttpsUrl => $"https://127.0.0.1:{Port}";
 
+    /// <summary>The web port's URL (HTTP only, for browsers), when the agent was started with one.</summary>
+    public string WebUrl => Host.WebEndpoint is { } web ? $"http://127.0.0.1:{web.Port}" : throw new InvalidOperationException("this test agent has no web port (StartAsync(webPort: 0))");
+
     /// <summary>The folder of the files stored from 127.0.0.1 (each client address has its own), made if missing.</summary>
     public string FilesDir => Directory.CreateDirectory(Path.Combine(DataDir, "files", "127.0.0.1")).FullName;
 
     public static async Task<TestAgent> StartAsync(
-        Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null, IPAddress? bind = null, TimeSpan? sniffTimeout = null, TimeProvider? time = null)
+        Func<AgentLimits, AgentLimits>? limits = null, string? dataDir = null, IPAddress? bind = null, TimeSpan? sniffTimeout = null, TimeProvider? time = null, int? webPort = null, Func<AgentOptions, AgentOptions>? configure = null)
     {
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("netlab-agent-test-").FullName;
@@ -50,13 +53,14 @@ public sealed class TestAgent : IAsyncDisposable
         {
             Bind = bind ?? IPAddress.Loopback,
             Port = 0,
+            WebPort = webPort,
             DataDir = dataDir,
             SniffTimeout = sniffTimeout ?? DefaultSniffWindow,
             Limits = (limits ?? (l => l))(new AgentLimits()),
             ConfigureLogging = logging => logging.ClearProviders(),
             Time = time ?? TimeProvider.System,
         };
-        return new TestAgent(await AgentHost.StartAsync(options), dataDir, owns);
+        return new TestAgent(await AgentHost.StartAsync(configure is null ? options : configure(options)), dataDir, owns);
     }
 
     public async ValueTask DisposeAsync()

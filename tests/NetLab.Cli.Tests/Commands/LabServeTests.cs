@@ -25,6 +25,12 @@ public partial class LabServeTests
 
         await AssertTheCommandsWorkAsync(port);
 
+        // The pages for a browser on a port of their own: the tutorial's 5000, or another one, said so, if it is taken.
+        var web = PrintedWebPort(lab.Stdout);
+        Assert.True(web == 5000 || lab.Stdout.Contains("port 5000 on 127.0.0.1 is taken", StringComparison.Ordinal), lab.Stdout);
+        Assert.Contains($"in a browser: http://127.0.0.1:{web}/index", lab.Stdout); // the http exercise's try-by-hand line names it too
+        await AssertTheWebPortServesBrowsersAsync(web);
+
         await Netlab.InterruptAsync(lab);
         await lab.WaitForExitAsync(20);
         lab.AssertExit(0);
@@ -69,6 +75,52 @@ public partial class LabServeTests
     }
 
     [Fact]
+    public async Task Serve_takes_5000_for_the_browser_or_says_it_is_taken_and_names_the_port_it_took()
+    {
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            holder.Bind(new IPEndPoint(IPAddress.Loopback, 5000));
+            holder.Listen();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            // Taken by something else on this machine: the same case.
+        }
+
+        await using var lab = Netlab.Start("lab", "--serve", Netlab.FreePort().ToString(), "--only", "tcp");
+        await lab.WaitForOutputAsync("Ctrl-C stops it.", timeoutSeconds: 60);
+        Assert.Contains("port 5000 on 127.0.0.1 is taken (a Flask app, python flaskpage.py?)", lab.Stdout);
+        var web = PrintedWebPort(lab.Stdout);
+        Assert.NotEqual(5000, web);
+        await AssertTheWebPortServesBrowsersAsync(web);
+        await Netlab.InterruptAsync(lab);
+        await lab.WaitForExitAsync(20);
+        lab.AssertExit(0);
+    }
+
+    [Fact]
+    public async Task A_web_port_given_is_taken_exactly_or_is_a_usage_error()
+    {
+        var wanted = Netlab.FreePort();
+        await using (var lab = Netlab.Start("lab", "--serve", Netlab.FreePort().ToString(), "--web-port", wanted.ToString(), "--only", "tcp"))
+        {
+            await lab.WaitForOutputAsync("Ctrl-C stops it.", timeoutSeconds: 60);
+            Assert.Equal(wanted, PrintedWebPort(lab.Stdout));
+            await Netlab.InterruptAsync(lab);
+            await lab.WaitForExitAsync(20);
+            lab.AssertExit(0);
+        }
+
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var run = await Netlab.RunAsync("lab", "--serve", Netlab.FreePort().ToString(), "--web-port", taken.ToString(), "--only", "tcp");
+        run.AssertExit(2);
+        Assert.Contains($"--web-port {taken}: port {taken} on 127.0.0.1 is already in use", run.Error);
+    }
+
+    [Fact]
     public async Task Serve_on_a_port_that_is_taken_is_a_usage_error()
     {
         using var holder = new TcpListener(IPAddress.Loopback, 0);
@@ -105,6 +157,24 @@ public partial class LabServeTests
         var udp = await Tool.ShellAsync($"echo 'hello over UDP' | nc -u -w1 127.0.0.1 {port}");
         Assert.Equal("hello over UDP\n", udp.Stdout);
     }
+
+    /// <summary>A browser's way in: the pages answer, and a silent connection (a preconnect) is never given the text banner.</summary>
+    private static async Task AssertTheWebPortServesBrowsersAsync(int web)
+    {
+        var curl = await Tool.RunAsync("curl", ["-s", $"http://127.0.0.1:{web}/index"]);
+        curl.AssertExit(0);
+        Assert.Contains("Hello World", curl.Stdout);
+
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(IPAddress.Loopback, web);
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the lab port's sniff window (300 ms)
+        Assert.Equal(0, silent.Available);
+    }
+
+    private static int PrintedWebPort(string output) => int.Parse(InABrowser().Match(output) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no web port printed:\n{output}"));
+
+    [GeneratedRegex(@"in a browser: http://127\.0\.0\.1:(\d+)/index, the pages alone")]
+    private static partial Regex InABrowser();
 
     private static int PrintedPort(string output) => int.Parse(KeepsRunning().Match(output) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no port printed:\n{output}"));
 
