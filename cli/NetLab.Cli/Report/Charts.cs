@@ -89,7 +89,6 @@ internal static class Charts
         var y = chart.Y(0, 100);
         chart.YAxis(y, 25, "answered within (% of probes)");
         chart.XAxis(x, xStep, "round-trip time (ms)");
-        var clip = chart.PlotClip();
         chart.Legend($"UDP ({received.Count}/{udp.Probes.Count} back)", "s1", Shape.Circle);
         if (tcpRtts.Count > 0)
         {
@@ -110,16 +109,18 @@ internal static class Charts
                 continue;
             }
 
-            // A step up at each sample: the line reaches k/of at the k-th fastest time, and runs on flat to the right.
-            var points = new List<(double, double)> { (x[rtts[0]], y[0]) };
-            for (var k = 0; k < rtts.Count; k++)
+            // A step up at each sample: the line reaches k/of at the k-th fastest time, and runs on flat to the right
+            // edge at the share answered by then (the slowest, past the edge, are not drawn).
+            var points = new List<(double, double)> { (x.Clamped(rtts[0]), y[0]) };
+            var within = 0;
+            for (; within < rtts.Count && rtts[within] <= xMax; within++)
             {
-                points.Add((x[rtts[k]], y[100.0 * k / of]));
-                points.Add((x[rtts[k]], y[100.0 * (k + 1) / of]));
+                points.Add((x[rtts[within]], y[100.0 * within / of]));
+                points.Add((x[rtts[within]], y[100.0 * (within + 1) / of]));
             }
 
-            points.Add((chart.Right + 5, y[100.0 * rtts.Count / of]));
-            chart.Line(points, cls, clip);
+            points.Add((chart.Right, y[100.0 * within / of]));
+            chart.Line(points, cls);
             foreach (var q in MarkedPercents)
             {
                 var k = (int)Math.Ceiling(q / 100.0 * of); // the k-th fastest answer is the first within which q % of the probes sent were answered
@@ -129,7 +130,7 @@ internal static class Charts
                 }
             }
 
-            ends.Add((y[100.0 * rtts.Count / of], name, cls));
+            ends.Add((y[100.0 * within / of], name, cls));
         }
 
         EndLabels(chart, ends);
@@ -298,7 +299,7 @@ internal static class Charts
     {
         var routes = http.Routes;
         const double row = 38;
-        var (_, xMax, xStep) = Ticks.Nice(0, routes.Max(r => r.Ms) * 1.1, 4);
+        var (_, xMax, xStep) = Ticks.Nice(0, routes.Max(r => r.Ms) * 1.25, 4); // room after the longest bar for its time
         var name = id == "https" ? "HTTPS" : "HTTP";
         var chart = new SvgChart($"{id}-routes", $"{name}: every request, its status and its time",
             $"One bar per request, as long as the exchange took: " +

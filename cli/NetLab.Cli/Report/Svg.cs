@@ -61,7 +61,7 @@ internal sealed class SvgChart
 
     public double Bottom { get; }
 
-    /// <summary>An id unique to this chart in the page (for clip paths and patterns).</summary>
+    /// <summary>An id unique to this chart in the page (its title, its description, its patterns).</summary>
     public string Id(string local) => $"{_name}-{local}";
 
     /// <summary>A scale from data values to x positions in the plot area.</summary>
@@ -101,16 +101,8 @@ internal sealed class SvgChart
         _marks.Append(CultureInfo.InvariantCulture, $"""<text class="axis-label" text-anchor="middle" transform="translate(13 {N(cy)}) rotate(-90)">{Html.Escape(label)}</text>""");
     }
 
-    /// <summary>A clip path the size of the plot area, for lines that run past an axis's end.</summary>
-    public string PlotClip()
-    {
-        var id = Id("plot");
-        _marks.Append(CultureInfo.InvariantCulture, $"""<clipPath id="{id}"><rect x="{N(Left)}" y="{N(Top - 1)}" width="{N(Right - Left)}" height="{N(Bottom - Top + 2)}" /></clipPath>""");
-        return id;
-    }
-
     /// <summary>A line through the points, in viewBox coordinates (dash and colour from <paramref name="cls"/>).</summary>
-    public void Line(IEnumerable<(double X, double Y)> points, string cls, string? clip = null)
+    public void Line(IEnumerable<(double X, double Y)> points, string cls)
     {
         var d = new StringBuilder();
         foreach (var (x, y) in points)
@@ -120,7 +112,7 @@ internal sealed class SvgChart
 
         if (d.Length > 0)
         {
-            _marks.Append(CultureInfo.InvariantCulture, $"""<path class="line {cls}" d="{d}"{(clip is null ? "" : $" clip-path=\"url(#{clip})\"")} />""");
+            _marks.Append(CultureInfo.InvariantCulture, $"""<path class="line {cls}" d="{d}" />""");
         }
     }
 

@@ -57,7 +57,7 @@ public sealed class HtmlReportBrowserTests(LabReportPage lab) : IClassFixture<La
 
         // Each chart scales to the column it is in, and no element reaches past the window's right edge.
         var overflow = await page.EvaluateExpressionAsync<string[]>(
-            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).map(e => e.tagName + '.' + e.className)");
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).map(e => e.tagName + '.' + (e.getAttribute('class') || '') + ' in ' + (e.closest('[data-chart]')?.dataset.chart ?? e.closest('section')?.id) + ' to ' + Math.round(e.getBoundingClientRect().right))");
         Assert.Empty(overflow);
         var chartWidths = await page.EvaluateExpressionAsync<double[]>("[...document.querySelectorAll('svg[data-chart]')].map(s => s.getBoundingClientRect().width)");
         Assert.All(chartWidths, w => Assert.InRange(w, 250, Math.Min(width, 640)));
