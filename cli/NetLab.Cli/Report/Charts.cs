@@ -202,12 +202,12 @@ internal static class Charts
             $"MB/s in each of {transfer.Upload.Intervals.Count} equal intervals of the upload, as netlab handed the bytes to TCP until the agent answered " +
             $"({Figures.Size(transfer.Upload.Bytes)} in {Figures.Ms(transfer.Upload.Ms)}, " +
             $"{mbps(transfer.Upload):F1} MB/s on average) and of the download ({Figures.Size(transfer.Download.Bytes)} in {Figures.Ms(transfer.Download.Ms)}, {mbps(transfer.Download):F1} MB/s).",
-            right: 86);
+            right: 24);
         var x = chart.X(0, xMax);
         var y = chart.Y(0, yMax);
         chart.YAxis(y, yStep, "rate (MB/s)");
         chart.XAxis(x, xStep, seconds ? "time since it began (s)" : "time since it began (ms)");
-        var ends = new List<(double Y, string Text, string Cls)>();
+        var peaks = new List<(double X, double Y, string Text, string Cls)>();
         foreach (var (name, s, cls, shape) in series)
         {
             chart.Legend(name, cls, shape);
@@ -222,7 +222,8 @@ internal static class Charts
 
             if (points.Count > 0)
             {
-                ends.Add((points[^1].Y, name, cls));
+                var peak = points.MaxBy(p => -p.Y); // the highest point: the line's name goes there, where it is clear of the axis
+                peaks.Add((peak.X, peak.Y, name, cls.Split(' ')[0]));
             }
         }
 
@@ -236,7 +237,11 @@ internal static class Charts
             chart.Text((x[0] + to) / 2, y[0] - 15, to - x[0] > 150 ? "upload waits for “100 Continue”" : "waits", "note", "middle");
         }
 
-        EndLabels(chart, ends);
+        foreach (var (px, py, text, cls) in peaks)
+        {
+            var right = px + 8 + Html.TextWidth(text, SvgChart.LayoutFontSize) <= chart.Right;
+            chart.Text(right ? px + 8 : px - 8, Math.Max(py + 4, chart.Top + 12), text, $"label {cls}", right ? "start" : "end");
+        }
         return chart;
     }
 
