@@ -239,8 +239,9 @@ internal static class Charts
 
         foreach (var (px, py, text, cls) in peaks)
         {
-            var right = px + 8 + Html.TextWidth(text, SvgChart.LayoutFontSize) <= chart.Right;
-            chart.Text(right ? px + 8 : px - 8, Math.Max(py + 4, chart.Top + 12), text, $"label {cls}", right ? "start" : "end");
+            // Above the peak, centred on it and held inside the plot: nothing of its own line is higher there.
+            var half = Html.TextWidth(text, SvgChart.LayoutFontSize) / 2;
+            chart.Text(Math.Clamp(px, chart.Left + half, chart.Right - half), py - 8, text, $"label {cls}", "middle");
         }
         return chart;
     }
