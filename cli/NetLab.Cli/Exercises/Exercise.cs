@@ -39,6 +39,9 @@ internal sealed class ExerciseContext(string host, int port, KnownHosts pins, bo
     /// <summary>True for <c>netlab lab</c>: the agent runs in-process on loopback (no SSH, no firewall).</summary>
     public bool LocalLab { get; } = localLab;
 
+    /// <summary>The operating system netlab runs on, for the words that differ per OS (tests choose one).</summary>
+    public Platform Platform { get; init; } = Platform.Current;
+
     /// <summary>
     /// The agent's web port (HTTP only: <c>netlab lab --serve</c> opens it at 5000, as the tutorial's Flask app), where
     /// a browser's silent early connections never get the text banner; null when it has none.

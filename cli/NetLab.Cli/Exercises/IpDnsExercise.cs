@@ -12,7 +12,11 @@ internal sealed class IpDnsExercise : Exercise
 
     public override string Teaches => "Your machine has its own addresses and DNS servers; the agent sees the address your packets arrive from, which behind NAT is your router's.";
 
-    public override string TryByHand(string host, int port) => $"`ip addr` (or `ifconfig`), `nslookup {host}`, then `/whoami` in `nc {host} {port}`";
+    public override string TryByHand(string host, int port) => TryByHand(host, port, Platform.Current);
+
+    public override string TryByHand(ExerciseContext context) => TryByHand(context.Host, context.Port, context.Platform);
+
+    private static string TryByHand(string host, int port, Platform platform) => $"{platform.ShowAddresses}, `nslookup {host}`, then `/whoami` in `nc {host} {port}`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Pipes;
 using System.Net;
 using System.Net.Sockets;
+using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Exercises;
 
@@ -23,8 +24,12 @@ internal sealed class PipeVsSocketExercise : Exercise
 
     public override string Teaches => "The tutorial says pipes are fast and sockets slower but able to cross hosts: here are the three rates side by side.";
 
-    public override string TryByHand(string host, int port) =>
-        $"`dd if=/dev/zero bs=1M count=256 | cat > /dev/null`   vs   `printf '/source 256M\\n' | nc {host} {port} | pv > /dev/null`";
+    public override string TryByHand(string host, int port) => TryByHand(host, port, Platform.Current);
+
+    public override string TryByHand(ExerciseContext context) => TryByHand(context.Host, context.Port, context.Platform);
+
+    private static string TryByHand(string host, int port, Platform platform) =>
+        $"`dd if=/dev/zero bs=1M count=256 | cat > /dev/null`   vs   `printf '/source 256M\\n' | nc {host} {port} | pv > /dev/null`{platform.PipeShell}";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
     {
@@ -42,11 +47,13 @@ internal sealed class PipeVsSocketExercise : Exercise
             Measured("agent", agent, remote),
         ]);
         var ratio = Figures.MBps(pipe.Bytes, pipe.Elapsed) / Figures.MBps(socket.Bytes, socket.Elapsed);
-        figures.Add("pipe vs loopback socket", ratio >= 1
-            ? $"the pipe is {ratio:F1}x faster, as the tutorial says"
-            : $"the socket is {1 / ratio:F1}x faster here: on Linux loopback TCP skips the network entirely",
-            ("pipeOverSocket", Math.Round(ratio, 2)));
+        figures.Add("pipe vs loopback socket", Verdict(ratio, context.Platform), ("pipeOverSocket", Math.Round(ratio, 2)));
     }
+
+    /// <summary>The comparison in words: the tutorial's expectation, or why this OS's loopback socket won.</summary>
+    internal static string Verdict(double pipeOverSocket, Platform platform) => pipeOverSocket >= 1
+        ? $"the pipe is {pipeOverSocket:F1}x faster, as the tutorial says"
+        : $"the socket is {1 / pipeOverSocket:F1}x faster here: {platform.LoopbackFast}";
 
     private static RateMeasured Measured(string name, string label, (long Bytes, TimeSpan Elapsed) copy) =>
         new(name, label, copy.Bytes, Math.Round(copy.Elapsed.TotalSeconds, 6), Math.Round(Figures.MBps(copy.Bytes, copy.Elapsed), 2));
