@@ -56,8 +56,8 @@ internal static class CommonOptions
 
     public static Option<FileInfo> Report() => new("--report")
     {
-        Description = "Also write a Markdown report to this file (checked before the exercises run)",
-        HelpName = "file.md",
+        Description = "Also write the report to this file: a web page with charts for .html, Markdown for .md (checked before the exercises run)",
+        HelpName = "file.html|file.md",
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";

@@ -27,7 +27,7 @@ internal static class ConnectCommand
               netlab connect 203.0.113.7
               netlab connect lab.example.com --only tcp,tls,http
               netlab connect 203.0.113.7 --json > results.json
-              netlab connect 203.0.113.7 --report lab-report.md
+              netlab connect 203.0.113.7 --report lab-report.html     a page with charts (.md: Markdown)
             """)
         {
             host, port, only, json, report, trust, knownHosts,
@@ -42,7 +42,7 @@ internal static class ConnectCommand
 
     /// <summary>
     /// Checks the agent answers, runs the exercises, prints and saves what happened. Shared with <c>lab</c>, whose
-    /// <paramref name="reportNote"/> closes the Markdown report (whether its agent still runs for the commands).
+    /// <paramref name="reportNote"/> closes the report (whether its agent still runs for the commands).
     /// </summary>
     public static async Task<int> RunAsync(CliIO io, ExerciseContext context, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, CancellationToken ct,
         string? reportNote = null)
@@ -64,7 +64,7 @@ internal static class ConnectCommand
 
         if (report is not null)
         {
-            if (await ReportFile.WriteAsync(report, Render.Markdown(result, reportNote), ct) is { } problem)
+            if (await ReportFile.WriteAsync(report, ReportFile.Render(report, result, reportNote, DateTimeOffset.UtcNow), ct) is { } problem)
             {
                 return Fail.Write(io, json: false, problem, ExitCodes.UsageOrConnection); // the results are out already, JSON included
             }

@@ -49,6 +49,7 @@ internal static class LabCommand
               netlab lab
               netlab lab --only http,https
               netlab lab --json
+              netlab lab --report lab.html                a page with charts to open in a browser (.md: Markdown)
               netlab lab --serve                          then, in another terminal: nc 127.0.0.1 11211
                                                           and in a browser: http://127.0.0.1:5000/index
               netlab lab --serve --web-port 8080          the browser's pages on 8080 instead

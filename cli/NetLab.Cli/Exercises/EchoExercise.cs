@@ -36,6 +36,7 @@ internal sealed class EchoExercise : Exercise
             rtts.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
+        figures.Samples = new EchoSamples(rtts.Select(ms => Math.Round(ms, 4)).ToList()); // in the order sent
         rtts.Sort();
         var median = Figures.Percentile(rtts, 50);
         context.TcpRttMedianMs = median;

@@ -5,7 +5,7 @@ using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Exercises;
 
-/// <summary>One exercise's outcome, as printed and as serialized in <c>--json</c> (schema netlab.connect/2, README).</summary>
+/// <summary>One exercise's outcome, as printed and as serialized in <c>--json</c> (schema netlab.connect/3, README).</summary>
 /// <remarks><see cref="Try"/> and <see cref="Error"/> mark commands in `backticks` (see <see cref="CommandText"/>); JSON has them plain.</remarks>
 internal sealed record ExerciseResult(
     [property: JsonPropertyName("id")] string Id,
@@ -18,7 +18,8 @@ internal sealed record ExerciseResult(
     [property: JsonIgnore] string Try,
     [property: JsonIgnore] string? Error,
     [property: JsonPropertyName("expected")] string? Expected,
-    [property: JsonPropertyName("got")] string? Got)
+    [property: JsonPropertyName("got")] string? Got,
+    [property: JsonPropertyName("samples")] object? Samples = null)
 {
     [JsonPropertyName("try")]
     [JsonPropertyOrder(1)]
@@ -39,8 +40,12 @@ internal sealed record RunReport(
     [property: JsonPropertyName("seconds")] double Seconds,
     [property: JsonPropertyName("exercises")] IReadOnlyList<ExerciseResult> Exercises)
 {
-    /// <summary>Version 2: figures are typed values (numbers with their unit in the key), their lines for people under display.</summary>
-    public const string SchemaName = "netlab.connect/2";
+    /// <summary>
+    /// Version 3: each exercise's samples (every RTT, every UDP probe, the transfer's rate per interval, the three copies
+    /// of pipe-vs-socket, every HTTP request) under <c>samples</c>. Version 2's keys are unchanged: figures are typed
+    /// values (numbers with their unit in the key), their lines for people under display.
+    /// </summary>
+    public const string SchemaName = "netlab.connect/3";
 }
 
 /// <summary>Runs exercises one at a time, showing each result as it lands.</summary>
@@ -142,6 +147,6 @@ internal static class ExerciseRunner
         }
 
         return new ExerciseResult(exercise.Id, exercise.Title, error is null, Math.Round(clock.Elapsed.TotalSeconds, 3),
-            figures.Values, figures.Display, exercise.Teaches, exercise.TryByHand(context), error, expected, got);
+            figures.Values, figures.Display, exercise.Teaches, exercise.TryByHand(context), error, expected, got, figures.Samples);
     }
 }

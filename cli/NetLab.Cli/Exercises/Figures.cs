@@ -18,6 +18,12 @@ internal sealed class Figures
     /// <summary>The values for JSON, by key.</summary>
     public IReadOnlyDictionary<string, object> Values => _values;
 
+    /// <summary>
+    /// The samples behind the figures (each RTT, each UDP probe, the rate per interval; see Samples.cs), for the HTML
+    /// report's charts and for JSON; null for an exercise that keeps none.
+    /// </summary>
+    public object? Samples { get; set; }
+
     /// <summary>A fact in words (a banner, a cipher, a port's state): shown as it is, and kept under <paramref name="key"/> (default: the name in camelCase).</summary>
     public void Add(string name, string text, string? key = null) => Add(name, text, (key ?? Key(name), text));
 

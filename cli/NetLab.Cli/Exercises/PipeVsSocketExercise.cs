@@ -36,9 +36,16 @@ internal sealed class PipeVsSocketExercise : Exercise
         var pipe = await MeasurePipeAsync(ct);
         var socket = await MeasureLoopbackAsync(ct);
         var remote = await MeasureAgentAsync(context, ct);
+        var agent = context.LocalLab ? "agent (/source, loopback)" : "agent (/source, over the network)";
         figures.Add("pipe (one host)", Figures.MBps(pipe.Bytes, pipe.Elapsed), Unit.MBps, key: "pipeMBps");
         figures.Add("loopback socket", Figures.MBps(socket.Bytes, socket.Elapsed), Unit.MBps);
-        figures.Add(context.LocalLab ? "agent (/source, loopback)" : "agent (/source, over the network)", Figures.MBps(remote.Bytes, remote.Elapsed), Unit.MBps, key: "agentMBps");
+        figures.Add(agent, Figures.MBps(remote.Bytes, remote.Elapsed), Unit.MBps, key: "agentMBps");
+        figures.Samples = new PipeVsSocketSamples(
+        [
+            Measured("pipe", "pipe (one host)", pipe),
+            Measured("loopbackSocket", "loopback socket", socket),
+            Measured("agent", agent, remote),
+        ]);
         var ratio = Figures.MBps(pipe.Bytes, pipe.Elapsed) / Figures.MBps(socket.Bytes, socket.Elapsed);
         figures.Add("pipe vs loopback socket", Verdict(ratio, context.Platform), ("pipeOverSocket", Math.Round(ratio, 2)));
     }
@@ -47,6 +54,9 @@ internal sealed class PipeVsSocketExercise : Exercise
     internal static string Verdict(double pipeOverSocket, Platform platform) => pipeOverSocket >= 1
         ? $"the pipe is {pipeOverSocket:F1}x faster, as the tutorial says"
         : $"the socket is {1 / pipeOverSocket:F1}x faster here: {platform.LoopbackFast}";
+
+    private static RateMeasured Measured(string name, string label, (long Bytes, TimeSpan Elapsed) copy) =>
+        new(name, label, copy.Bytes, Math.Round(copy.Elapsed.TotalSeconds, 6), Math.Round(Figures.MBps(copy.Bytes, copy.Elapsed), 2));
 
     private static async Task<(long Bytes, TimeSpan Elapsed)> MeasurePipeAsync(CancellationToken ct)
     {

@@ -38,6 +38,7 @@ internal sealed class TransferExercise : Exercise
         // Upload random bytes for the time budget (chunked: the size is not known until the time is up).
         var body = new TimedRandomStream(UploadBudget, MinSize, MaxSize);
         var clock = Stopwatch.StartNew();
+        body.Rate.Start();
         using var content = new StreamContent(body, 64 << 10);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         // Expect: 100-continue, as curl -T sends for a large file: an agent that refuses (a limit: 429, 507) says so
@@ -46,22 +47,40 @@ internal sealed class TransferExercise : Exercise
         request.Headers.ExpectContinue = true;
         using var put = await http.SendAsync(request, ct);
         var up = clock.Elapsed;
+        body.Rate.End(); // the bytes left the socket buffers while the agent took them: the rate along the upload is over the whole exchange
         await Expect.StatusAsync(put, HttpStatusCode.Created, "Created for the upload", ct);
         var sent = body.Sha256();
 
+        // The download read as it arrives (not buffered whole by HttpClient), so its rate is known along the way.
         clock.Restart();
-        using var get = await http.GetAsync(url, ct);
+        var downloaded = new RateRecorder();
+        downloaded.Start();
+        using var get = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
         await Expect.StatusAsync(get, HttpStatusCode.OK, "OK for the download", ct);
-        var back = await get.Content.ReadAsByteArrayAsync(ct);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using (var stream = await get.Content.ReadAsStreamAsync(ct))
+        {
+            var buffer = new byte[64 << 10];
+            int n;
+            while ((n = await stream.ReadAsync(buffer, ct)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                downloaded.Add(n);
+            }
+        }
+
         var down = clock.Elapsed;
-        var received = Convert.ToHexStringLower(SHA256.HashData(back));
-        Expect.That(received == sent, $"the same {body.Produced} bytes back (sha256 {sent[..16]}…)", $"{back.Length} bytes with sha256 {received[..16]}…");
+        downloaded.End();
+        var back = downloaded.Bytes;
+        figures.Samples = new TransferSamples(body.Rate.Series(), downloaded.Series());
+        var received = Convert.ToHexStringLower(hash.GetHashAndReset());
+        Expect.That(received == sent, $"the same {body.Produced} bytes back (sha256 {sent[..16]}…)", $"{back} bytes with sha256 {received[..16]}…");
         await http.DeleteAsync(url, ct); // tidy: the file counts against this address's quota
 
-        context.BytesPerSecond = Math.Min(body.Produced / up.TotalSeconds, back.Length / down.TotalSeconds);
+        context.BytesPerSecond = Math.Min(body.Produced / up.TotalSeconds, back / down.TotalSeconds);
         figures.Add("size", body.Produced, Unit.Bytes);
         figures.Add("upload", Figures.MBps(body.Produced, up), Unit.MBps);
-        figures.Add("download", Figures.MBps(back.Length, down), Unit.MBps);
+        figures.Add("download", Figures.MBps(back, down), Unit.MBps);
         figures.Add("sha256", $"{sent[..16]}… both ways", ("sha256", sent));
     }
 
@@ -73,6 +92,9 @@ internal sealed class TransferExercise : Exercise
 
         /// <summary>Bytes produced so far.</summary>
         public long Produced { get; private set; }
+
+        /// <summary>When each block was taken by the upload.</summary>
+        public RateRecorder Rate { get; } = new();
 
         private string? _sha256;
 
@@ -94,6 +116,7 @@ internal sealed class TransferExercise : Exercise
             Random.Shared.NextBytes(buffer[..n]);
             _hash.AppendData(buffer[..n]);
             Produced += n;
+            Rate.Add(n);
             return n;
         }
 

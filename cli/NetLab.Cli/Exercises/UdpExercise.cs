@@ -28,6 +28,7 @@ internal sealed class UdpExercise : Exercise
         var sentAt = new long[Probes];
         var rtts = new List<double>();
         var seen = new HashSet<int>();
+        var arrivals = new List<(int Seq, double Ms, bool Reordered)>(Probes);
         var reordered = 0;
         var highest = -1;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -41,7 +42,9 @@ internal sealed class UdpExercise : Exercise
                     var parts = Encoding.ASCII.GetString(reply.Buffer).Split(' ');
                     if (parts.Length == 3 && parts[0] == "netlab-udp" && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var seq) && seq is >= 0 and < Probes && seen.Add(seq))
                     {
-                        rtts.Add(Stopwatch.GetElapsedTime(sentAt[seq]).TotalMilliseconds);
+                        var rtt = Stopwatch.GetElapsedTime(sentAt[seq]).TotalMilliseconds;
+                        rtts.Add(rtt);
+                        arrivals.Add((seq, rtt, seq < highest));
                         reordered += seq < highest ? 1 : 0;
                         highest = Math.Max(highest, seq);
                     }
@@ -71,6 +74,15 @@ internal sealed class UdpExercise : Exercise
         stop.CancelAfter(context.WaitFor(TimeSpan.FromSeconds(0.5), roundTrips: 3));
         await receiving;
 
+        // Every probe in the order sent, for the report's picture of loss and reordering (kept even when all were lost).
+        var probes = Enumerable.Range(0, Probes).Select(seq => new UdpProbe(seq, Lost: true, null, null, Reordered: false)).ToArray();
+        for (var i = 0; i < arrivals.Count; i++)
+        {
+            var (seq, ms, late) = arrivals[i];
+            probes[seq] = new UdpProbe(seq, Lost: false, Math.Round(ms, 4), i, late);
+        }
+
+        figures.Samples = new UdpSamples(probes);
         Expect.That(seen.Count > 0, $"some of the {Probes} datagrams echoed back", "none: is UDP port open in the firewall (security group)? Or the agent's UDP rate for your address is spent " +
             "(a class behind one address shares one; deploy with `netlab up --cidr <campus network>`)");
         rtts.Sort();

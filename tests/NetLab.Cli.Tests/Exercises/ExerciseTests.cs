@@ -22,7 +22,7 @@ public sealed class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFix
         var run = await Netlab.RunAsync("lab", "--json");
         run.AssertExit(0);
         var json = run.Json;
-        Assert.Equal("netlab.connect/2", json.GetProperty("schema").GetString());
+        Assert.Equal("netlab.connect/3", json.GetProperty("schema").GetString());
         Assert.Equal(13, json.GetProperty("passed").GetInt32());
         Assert.Equal(0, json.GetProperty("failed").GetInt32());
         var ids = json.GetProperty("exercises").EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToArray();
@@ -41,7 +41,7 @@ public sealed class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFix
     {
         var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "tcp,echo,transfer,udp,http,pipe-vs-socket", "--json", "--known-hosts", _pins);
         run.AssertExit(0);
-        Assert.Equal("netlab.connect/2", run.Json.GetProperty("schema").GetString());
+        Assert.Equal("netlab.connect/3", run.Json.GetProperty("schema").GetString());
         var exercises = run.Json.GetProperty("exercises").EnumerateArray().ToDictionary(e => e.GetProperty("id").GetString()!);
 
         var echo = exercises["echo"].GetProperty("figures");
@@ -153,6 +153,62 @@ public sealed class ExerciseTests(AgentFixture fixture) : IClassFixture<AgentFix
         var json = await Netlab.RunAsync("connect", "127.0.0.1", "--port", port.ToString(), "--json");
         json.AssertExit(2);
         Assert.Equal("netlab.error/1", json.Json.GetProperty("schema").GetString());
+    }
+
+    private static readonly string[] CopiesCompared = ["pipe", "loopbackSocket", "agent"];
+
+    [Fact]
+    public async Task Json_v3_carries_the_samples_behind_the_charts_beside_v2s_figures()
+    {
+        var run = await Netlab.RunAsync("connect", "127.0.0.1", "--port", Agent.Port.ToString(), "--only", "echo,transfer,http,udp,pipe-vs-socket", "--json", "--known-hosts", _pins);
+        run.AssertExit(0);
+        Assert.Equal("netlab.connect/3", run.Json.GetProperty("schema").GetString());
+        var exercises = run.Json.GetProperty("exercises").EnumerateArray().ToDictionary(e => e.GetProperty("id").GetString()!);
+
+        // echo: every probe's RTT, in the order sent; the figures are theirs.
+        var echo = exercises["echo"];
+        var rtts = echo.GetProperty("samples").GetProperty("rttMs").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        Assert.Equal(echo.GetProperty("figures").GetProperty("probes").GetInt32(), rtts.Count);
+        Assert.InRange(rtts.Count, 5, 200);
+        Assert.Equal(echo.GetProperty("figures").GetProperty("rttMinMs").GetDouble(), rtts.Min(), 2);
+
+        // udp: all 200 probes by sequence number, lost or with their RTT and arrival order.
+        var udp = exercises["udp"];
+        var probes = udp.GetProperty("samples").GetProperty("probes").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(0, 200), probes.Select(p => p.GetProperty("seq").GetInt32()));
+        var back = probes.Where(p => !p.GetProperty("lost").GetBoolean()).ToList();
+        Assert.Equal(udp.GetProperty("figures").GetProperty("received").GetInt32(), back.Count);
+        Assert.All(back, p => Assert.True(p.GetProperty("rttMs").GetDouble() > 0));
+        Assert.Equal(Enumerable.Range(0, back.Count), back.Select(p => p.GetProperty("arrival").GetInt32()).Order());
+        Assert.All(probes.Except(back), p => Assert.Equal(System.Text.Json.JsonValueKind.Null, p.GetProperty("rttMs").ValueKind));
+        Assert.Equal(udp.GetProperty("figures").GetProperty("reordered").GetInt32(), probes.Count(p => p.GetProperty("reordered").GetBoolean()));
+
+        // transfer: the rate per interval, each way, adding up to the bytes moved.
+        var transfer = exercises["transfer"];
+        foreach (var way in new[] { "upload", "download" })
+        {
+            var series = transfer.GetProperty("samples").GetProperty(way);
+            Assert.Equal(transfer.GetProperty("figures").GetProperty("sizeBytes").GetInt64(), series.GetProperty("bytes").GetInt64());
+            var intervals = series.GetProperty("intervals").EnumerateArray().ToList();
+            Assert.InRange(intervals.Count, 1, 40);
+            Assert.Equal(series.GetProperty("bytes").GetInt64(), intervals.Sum(i => i.GetProperty("bytes").GetInt64()));
+            Assert.Contains(intervals, i => i.GetProperty("rateMBps").GetDouble() > 0);
+            Assert.True(series.GetProperty("intervalMs").GetDouble() > 0);
+        }
+
+        // http: every request with the status it had to get, the one it got, and its time.
+        var routes = exercises["http"].GetProperty("samples").GetProperty("routes").EnumerateArray().ToList();
+        Assert.Equal(7, routes.Count);
+        Assert.All(routes, r => Assert.Equal(r.GetProperty("expected").GetInt32(), r.GetProperty("status").GetInt32()));
+        Assert.All(routes, r => Assert.True(r.GetProperty("ms").GetDouble() > 0));
+        Assert.Equal(301, exercises["http"].GetProperty("figures").GetProperty("GET /redirect").GetProperty("status").GetInt32()); // v2's keys stay
+
+        // pipe-vs-socket: the three copies, as bytes in a time, the rates as in the figures.
+        var copies = exercises["pipe-vs-socket"];
+        var rates = copies.GetProperty("samples").GetProperty("rates").EnumerateArray().ToList();
+        Assert.Equal(CopiesCompared, rates.Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(copies.GetProperty("figures").GetProperty("pipeMBps").GetDouble(), rates[0].GetProperty("rateMBps").GetDouble(), 1);
+        Assert.All(rates, r => Assert.True(r.GetProperty("bytes").GetInt64() > 0 && r.GetProperty("seconds").GetDouble() > 0));
     }
 
     [Fact]
