@@ -22,7 +22,7 @@ internal static class WanHostCommand
     public static string[] Invocation()
     {
         var self = Environment.ProcessPath ?? "dotnet";
-        var dll = typeof(WanHostCommand).Assembly.Location;
+        var dll = Path.Combine(AppContext.BaseDirectory, "netlab.dll"); // beside the running app (a test host loads it from there too)
         return Path.GetFileNameWithoutExtension(self) switch
         {
             "dotnet" => [self, dll, Name],
