@@ -9,7 +9,7 @@
 #
 # Usage: scripts/rehearse-arm64.sh [--arm64-starts N] [--x64-starts N] [--x64-cpu PERCENT] [--netlab FILE] [--keep-wx]
 #   --arm64-starts  fresh starts under qemu (20, as issue 20 asks); 0 skips them
-#   --x64-starts    fresh throttled starts of the x64 agent (10); 0 skips them
+#   --x64-starts    fresh throttled starts of the x64 agent (5: the control, which never failed); 0 skips them
 #   --x64-cpu       the x64 agent's share of one CPU, in percent (20)
 #   --netlab FILE   the netlab to run (a netlab.dll, run with dotnet, or an executable); default: built here, Release
 #   --keep-wx       leave .NET's W^X on under qemu, to see what it does there (below)
@@ -23,13 +23,12 @@
 # root; the mirror is $NETLAB_DEBIAN_MIRROR, else the machine's own Debian mirror, else deb.debian.org.
 #
 # W^X under qemu: .NET writes new code through a second, writable mapping of its executable memory. qemu-user finds
-# code that changed only by watching writes to the pages it translated, so it never sees those writes and can run
-# the old translation of memory .NET has since reused (a collected dynamic method's). Issue 20's silent 500s were
-# that: the DI resolver that routing calls to build the route table, compiled into reused memory, ran stale code and
-# threw NullReferenceException, and DI keeps a compiled resolver for good. .NET turns W^X off itself where it knows
-# the emulator cannot follow it (Rosetta, x64); under qemu it cannot tell, so the rehearsal does it with
-# DOTNET_EnableWriteXorExecute=0, for qemu only. Real arm64 hardware follows the second mapping, and the deployed
-# agent keeps W^X.
+# code that changed only by watching writes to the pages it translated, so it never sees those writes and can run an
+# old translation of memory .NET has written again. Issue 20's silent 500s were that: the DI resolver routing calls
+# to build the route table, compiled in the background, ran code other than its own (NullReferenceException), and DI
+# keeps a compiled resolver for good. .NET turns W^X off itself where it knows the emulator cannot follow it
+# (Rosetta); under qemu it cannot tell, so the rehearsal does, with DOTNET_EnableWriteXorExecute=0 for qemu only.
+# Real arm64 hardware follows the second mapping, and the deployed agent keeps W^X.
 set -euo pipefail
 shopt -s inherit_errexit # a failure inside $(...) stops the script too
 
@@ -38,7 +37,7 @@ readonly repo suite=bookworm
 readonly arm64_packages=(libc6 libgcc-s1 libstdc++6 libssl3 libicu72 zlib1g)
 readonly ready_timeout=90 connect_timeout=120
 
-arm64_starts=20 x64_starts=10 x64_cpu=20 netlab="" keep_wx=0
+arm64_starts=20 x64_starts=5 x64_cpu=20 netlab="" keep_wx=0
 usage() { sed -n '10,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 number() { [[ "$2" =~ ^[0-9]+$ ]] || { echo "rehearse-arm64: $1: '$2' is not a number" >&2; exit 2; }; }
 while [[ $# -gt 0 ]]; do
