@@ -49,7 +49,7 @@ internal sealed class ConnectionLimitMiddleware(ConnectionDelegate next, LabServ
         }
         catch (Exception e)
         {
-            lab.ClientLog.Unexpected(peer.Address, e);
+            lab.ClientLog.Unexpected(peer.Address, "its connection was closed", e);
         }
         finally
         {

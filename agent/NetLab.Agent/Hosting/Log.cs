@@ -24,8 +24,8 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Information, "Client {Address}: {Reason}")]
     public static partial void ClientFailed(ILogger logger, IPAddress address, string reason);
 
-    [LoggerMessage(8, LogLevel.Error, "Unexpected failure serving {Address}")]
-    public static partial void Unexpected(ILogger logger, IPAddress address, Exception exception);
+    [LoggerMessage(8, LogLevel.Error, "Unexpected failure serving {Address}: {What}")]
+    public static partial void Unexpected(ILogger logger, IPAddress address, string what, Exception exception);
 
     [LoggerMessage(9, LogLevel.Warning, "Lifetime: {Message}")]
     public static partial void Lifetime(ILogger logger, string message);

@@ -14,6 +14,9 @@ internal static class LabRoutes
 {
     public static void Map(WebApplication app, LabServices lab)
     {
+        // First, before routing (which builds the route table on the first request): nothing fails unlogged or with an empty 500.
+        app.Use((http, next) => ServerErrors.RunAsync(http, next, lab.ClientLog));
+        app.UseRouting();
         app.Use((http, next) => HttpGate.RunAsync(http, next, lab));
 
         var routes = new RouteTable(app);

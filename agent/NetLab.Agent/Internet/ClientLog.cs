@@ -12,7 +12,8 @@ namespace NetLab.Agent.Internet;
 /// refused upload) is one line without a stack trace, at most one per client address per minute and
 /// <see cref="AgentLimits.ClientLogLinesPerMinute"/> in all; what was left out is counted in the next line.
 /// So the journal grows by O(1) lines per abusive client per minute, whatever it does. Failures that are the
-/// agent's own fault keep their stack trace (at most one per minute for each kind).
+/// agent's own fault keep their stack trace (at most one per minute for each kind of exception; the next line of
+/// that kind counts those left out).
 /// </summary>
 internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerMinute)
 {
@@ -20,7 +21,8 @@ internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerM
 
     // When each address last had a line; a minute later it is forgotten (no more than a minute's lines are ever tracked).
     private readonly AddressTable<LastLine> _lastLine = new(_ => new LastLine(), forgettable: l => time.GetElapsedTime(l.At) >= TimeSpan.FromMinutes(1));
-    private readonly Dictionary<Type, long> _lastBug = [];
+    // When each kind of bug last had a line, and how many of that kind were left out since.
+    private readonly Dictionary<Type, (long At, int LeftOut)> _lastBug = [];
     private long _windowStart = time.GetTimestamp();
     private int _linesInWindow;
     private int _suppressed;
@@ -83,22 +85,28 @@ internal sealed class ClientLog(ILogger logger, TimeProvider time, int linesPerM
     private static string WithSuppressed(string line, int suppressed) =>
         suppressed == 0 ? line : $"{line} ({suppressed} more such lines left out)";
 
-    /// <summary>A failure of the agent's own (a bug): logged with its stack trace, once a minute per kind.</summary>
-    public void Unexpected(IPAddress address, Exception e)
+    /// <summary>
+    /// A failure of the agent's own (a bug): logged at Error with its stack trace, once a minute per kind of exception.
+    /// <paramref name="what"/> says what it broke ("its connection", "GET /index: answered 500 ...").
+    /// </summary>
+    public void Unexpected(IPAddress address, string what, Exception e)
     {
+        int leftOut;
         lock (_gate)
         {
             var now = time.GetTimestamp();
-            if (_lastBug.TryGetValue(e.GetType(), out var last) && time.GetElapsedTime(last, now) < TimeSpan.FromMinutes(1))
+            var kind = e.GetType();
+            if (_lastBug.TryGetValue(kind, out var last) && time.GetElapsedTime(last.At, now) < TimeSpan.FromMinutes(1))
             {
-                _suppressed++;
+                _lastBug[kind] = (last.At, last.LeftOut + 1);
                 return;
             }
 
-            _lastBug[e.GetType()] = now;
+            leftOut = last.LeftOut;
+            _lastBug[kind] = (now, 0);
         }
 
-        Log.Unexpected(logger, address, e);
+        Log.Unexpected(logger, address, WithSuppressed(what, leftOut), e);
     }
 
     private static string OneLine(Exception e)

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace NetLab.Agent.Tests.Support;
 
-/// <summary>Collects an agent's log lines (Debug and up, NetLab's own), for tests that read what the agent decided.</summary>
+/// <summary>
+/// Collects an agent's log lines (Debug and up, NetLab's own), for tests that read what the agent decided: each is
+/// "time level: message", then the exception whole (with its stack trace) on the next lines when it carries one.
+/// </summary>
 public sealed class LogLines : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
@@ -33,6 +36,6 @@ public sealed class LogLines : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}");
+            lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}{(exception is null ? "" : $"\n{exception}")}");
     }
 }
