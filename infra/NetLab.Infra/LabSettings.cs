@@ -73,7 +73,7 @@ public sealed partial record LabSettings(
             throw new ArgumentException($"ttlMinutes '{ttlText}' is not a whole number of minutes (0 turns the time-to-live off)");
         }
 
-        var defaults = new NetLab.Agent.AgentLimits();
+        var defaults = new NetLab.AgentLimits();
         var maxText = context("maxHours") ?? $"{(int)defaults.MaxLifetime.TotalHours}";
         if (!int.TryParse(maxText, out var maxHours) || maxHours is < 0 or > 24 * 31)
         {
@@ -90,7 +90,7 @@ public sealed partial record LabSettings(
     /// campus NAT gets class-sized limits), unless it is the whole internet: an open host keeps every protection.
     /// </summary>
     public string AgentArguments() =>
-        $"--max-lifetime {MaxHours}h --egress-per-address {NetLab.Agent.Text.ByteSize.Format(EgressPerAddressPerHour)} --egress-per-day {NetLab.Agent.Text.ByteSize.Format(EgressPerDay)}"
+        $"--max-lifetime {MaxHours}h --egress-per-address {ByteSize.Format(EgressPerAddressPerHour)} --egress-per-day {ByteSize.Format(EgressPerDay)}"
         + (AllowedCidr == AnyIPv4 ? "" : $" --trusted {AllowedCidr}");
 
     private static long Size(Func<string, string?> context, string key, long fallback)
@@ -101,7 +101,7 @@ public sealed partial record LabSettings(
             return fallback;
         }
 
-        return NetLab.Agent.Text.ByteSize.TryParse(text, out var bytes)
+        return ByteSize.TryParse(text, out var bytes)
             ? bytes
             : throw new ArgumentException($"{key} '{text}' is not a size such as 256M or 10G (0 turns the budget off)");
     }

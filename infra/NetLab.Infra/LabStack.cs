@@ -1,6 +1,5 @@
 using Amazon.CDK;
 using Constructs;
-using NetLab.Agent;
 using NetLab.Infra.Host;
 using NetLab.Infra.Network;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Cli.Exercises;
 using NetLab.Cli.Tests.Support;
 

@@ -9,7 +9,7 @@ namespace NetLab.Infra.Tests;
 /// </summary>
 public class CostCeilingTests(DefaultStackFixture fixture) : IClassFixture<DefaultStackFixture>
 {
-    private static readonly int DefaultHours = (int)new NetLab.Agent.AgentLimits().MaxLifetime.TotalHours;
+    private static readonly int DefaultHours = (int)new NetLab.AgentLimits().MaxLifetime.TotalHours;
 
     private LabTemplate Lab => fixture.Lab;
 

@@ -2,7 +2,6 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.S3.Assets;
 using Constructs;
-using NetLab.Agent;
 
 namespace NetLab.Infra.Host;
 

@@ -1,4 +1,3 @@
-using NetLab.Agent;
 
 namespace NetLab.Infra.Host;
 
@@ -69,8 +68,8 @@ public static class SystemdUnits
         Type=oneshot
         DynamicUser=yes
         ExecStart={AgentPath} idle-check --ttl {settings.TtlMinutes}m --max-lifetime {settings.MaxHours}h --port {LabPorts.Agent}
-        SuccessExitStatus={NetLab.Agent.Hosting.IdleExitCodes.Stop}
-        ExecStopPost=+/bin/sh -c 'if [ "$$EXIT_STATUS" = {NetLab.Agent.Hosting.IdleExitCodes.Stop} ]; then exec /usr/bin/systemctl poweroff; fi'
+        SuccessExitStatus={IdleExitCodes.Stop}
+        ExecStopPost=+/bin/sh -c 'if [ "$$EXIT_STATUS" = {IdleExitCodes.Stop} ]; then exec /usr/bin/systemctl poweroff; fi'
         {Sandbox(addressFamilies: "AF_INET AF_INET6")}
 
         """;

@@ -1,7 +1,6 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Constructs;
-using NetLab.Agent;
 
 namespace NetLab.Infra.Network;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Agent.Tests.Internet;
 using PuppeteerSharp;
 

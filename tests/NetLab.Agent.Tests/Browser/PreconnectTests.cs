@@ -1,5 +1,5 @@
 using NetLab.Agent.Tests.Internet;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using PuppeteerSharp;
 
 namespace NetLab.Agent.Tests.Browser;

@@ -1,5 +1,5 @@
 using NetLab.Agent.Certificates;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Certificates;
 

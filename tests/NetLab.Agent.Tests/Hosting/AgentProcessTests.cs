@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Hosting;
 

@@ -1,5 +1,5 @@
 using NetLab.Agent.Hosting;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Hosting;
 

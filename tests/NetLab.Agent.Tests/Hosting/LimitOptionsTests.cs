@@ -1,4 +1,4 @@
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Agent.Hosting;
 
 namespace NetLab.Agent.Tests.Hosting;

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using NetLab.Agent.Tests.Internet;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Hosting;
 

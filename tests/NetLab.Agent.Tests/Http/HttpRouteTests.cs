@@ -1,5 +1,5 @@
 using System.Text.Json;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Http;
 

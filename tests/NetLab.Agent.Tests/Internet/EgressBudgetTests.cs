@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using NetLab.Agent.Internet;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Internet;
 

@@ -6,7 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using NetLab.Agent.Hosting;
 using NetLab.Agent.Internet;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Internet;
 

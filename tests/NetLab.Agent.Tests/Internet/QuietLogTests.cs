@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Internet;
 

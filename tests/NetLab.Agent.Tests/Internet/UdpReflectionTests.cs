@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using NetLab.Agent.Internet;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Agent.Udp;
 
 namespace NetLab.Agent.Tests.Internet;

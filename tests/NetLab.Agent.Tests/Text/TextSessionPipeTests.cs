@@ -212,12 +212,12 @@ public sealed class TextSessionPipeTests : IDisposable
     }
 
     private TextServices NewServices(TimeProvider time, AgentLimits limits) => new(
-        limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211, TrustedSources.None(limits)), new ListenBridges(limits, new LabUse(time), time), new LabUse(time), new TextSessions(), time, NullLogger.Instance, CancellationToken.None);
+        11211, limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211, TrustedSources.None(limits)), new ListenBridges(limits, new LabUse(time), time), new LabUse(time), new TextSessions(), time, NullLogger.Instance, CancellationToken.None);
 
     private (TextSession Session, PipeClient Client) Open(TextServices? services = null)
     {
         var client = new PipeClient();
-        var session = new TextSession(client.Transport, Peer, 11211, connection: null, services ?? _services, overTls: false);
+        var session = new TextSession(client.Transport, Peer, connection: null, services ?? _services, overTls: false);
         return (session, client);
     }
 

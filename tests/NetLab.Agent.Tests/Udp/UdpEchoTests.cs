@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Udp;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Cli.Tests.Support;
 
 namespace NetLab.Cli.Tests.Exercises;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Cli.Tests.Support;
 
 namespace NetLab.Cli.Tests.Lab;

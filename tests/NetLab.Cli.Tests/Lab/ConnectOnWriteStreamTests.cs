@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Cli.Lab;
 using NetLab.Cli.Tests.Support;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Cli.Tests.Support;
 
 namespace NetLab.Cli.Tests.Netcat;

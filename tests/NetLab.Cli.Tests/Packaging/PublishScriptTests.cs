@@ -1,4 +1,4 @@
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Cli.Tests.Packaging;
 

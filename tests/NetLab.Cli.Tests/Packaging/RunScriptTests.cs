@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Cli.Tests.Support;
 
 namespace NetLab.Cli.Tests.Packaging;

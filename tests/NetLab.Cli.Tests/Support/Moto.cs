@@ -3,7 +3,7 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
 using NetLab.Agent;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Cli.Tests.Support;
 

@@ -94,5 +94,5 @@ public sealed class TestNetwork : IDisposable
         }
     }
 
-    private static (int Code, string Output) TryRun(string file, params string[] args) => NetLab.Agent.Tests.Support.Tool.Run(file, args);
+    private static (int Code, string Output) TryRun(string file, params string[] args) => NetLab.Testing.Tool.Run(file, args);
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using NetLab.Agent.Tests.Support;
+using NetLab.Testing;
 using NetLab.Cli.Tests.Support;
 using NetLab.Cli.Wan;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>Scratch files for uploads, deleted with the instance.</summary>
 public sealed class ScratchDir : IDisposable

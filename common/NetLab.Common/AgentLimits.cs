@@ -1,4 +1,4 @@
-namespace NetLab.Agent;
+namespace NetLab;
 
 /// <summary>
 /// Every limit the agent enforces, in the one place they live. Each one, when hit, gives the client a clear

@@ -1,10 +1,11 @@
 using System.Globalization;
 
-namespace NetLab.Agent.Text;
+namespace NetLab;
 
 /// <summary>Byte counts as people type them: <c>1000</c>, <c>64K</c>, <c>10M</c>, <c>2G</c> (binary multiples).</summary>
-internal static class ByteSize
+public static class ByteSize
 {
+    /// <summary>Reads a byte count: digits, optionally followed by K, M or G (case-insensitive); false for anything else or an overflow.</summary>
     public static bool TryParse(string? text, out long bytes)
     {
         bytes = 0;

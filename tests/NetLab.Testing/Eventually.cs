@@ -1,4 +1,4 @@
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>Waiting for something the agent does on its own time (a file appears, a wait is registered): polled, bounded, and named when it fails.</summary>
 public static class Eventually

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace NetLab.Agent.Hosting;
+namespace NetLab;
 
 /// <summary>Durations as people type them: <c>300ms</c>, <c>2s</c>, <c>10m</c>, <c>1h</c>.</summary>
 public static class Durations

@@ -1,7 +1,7 @@
-namespace NetLab.Agent.Hosting;
+namespace NetLab;
 
-/// <summary>What <c>netlab-agent idle-check</c> exits with; the lab host's time-to-live unit reads it (the stack links this file).</summary>
-internal static class IdleExitCodes
+/// <summary>What <c>netlab-agent idle-check</c> exits with; the lab host's time-to-live unit reads it (the stack reads it from this library too).</summary>
+public static class IdleExitCodes
 {
     /// <summary>Keep the host running.</summary>
     public const int Keep = 0;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>
 /// Collects an agent's log lines (Debug and up, NetLab's own), for tests that read what the agent decided: each is

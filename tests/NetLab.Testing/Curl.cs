@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>One curl exchange: status line facts, headers and body.</summary>
 public sealed record CurlResponse(int Status, string HttpVersion, string Headers, string Body)

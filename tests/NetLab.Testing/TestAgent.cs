@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using NetLab.Agent.Hosting;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>A real agent on 127.0.0.1, port 0 (the real port read back), with its own data directory.</summary>
 public sealed class TestAgent : IAsyncDisposable

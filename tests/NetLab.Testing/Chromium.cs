@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using PuppeteerSharp;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>
 /// A real browser for the tests: Debian's headless Chromium (/usr/bin/chromium, which ./test.sh installs), driven

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>
 /// A lab host on a stand-in internet: two network namespaces this test creates, joined by a veth pair. The
@@ -238,5 +238,5 @@ public sealed class TestInternet : IDisposable
         }
     }
 
-    internal static (int Code, string Output) TryRun(string file, params string[] args) => Tool.Run(file, args);
+    public static (int Code, string Output) TryRun(string file, params string[] args) => Tool.Run(file, args);
 }

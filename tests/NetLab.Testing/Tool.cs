@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>
 /// A real client (nc, ncat, telnet, curl, openssl, wget) run as a student would run it. A missing tool

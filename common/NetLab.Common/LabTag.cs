@@ -1,4 +1,4 @@
-namespace NetLab.Agent;
+namespace NetLab;
 
 /// <summary>
 /// The lab's tags on its cloud resources, defined once: the stack sets them, <c>netlab status</c>, <c>start</c>

@@ -1,4 +1,4 @@
-namespace NetLab.Agent;
+namespace NetLab;
 
 /// <summary>A port the lab uses, with its transport and what it is for.</summary>
 public sealed record LabPort(int Number, string Protocol, string Purpose);

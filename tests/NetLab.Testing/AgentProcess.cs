@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>The netlab-agent executable as a separate process, for signals and the command line.</summary>
 public static partial class AgentProcess

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>A bare TCP client for the cases no classic tool covers (thousands of connections, exact bytes).</summary>
 public sealed class RawClient : IAsyncDisposable

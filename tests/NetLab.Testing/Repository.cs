@@ -1,4 +1,4 @@
-namespace NetLab.Agent.Tests.Support;
+namespace NetLab.Testing;
 
 /// <summary>The repository the tests run from (the folder holding NetLabCloud.sln, above the test binaries).</summary>
 public static class Repository
