@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Connections;
-using NetLab.Agent.Hosting;
 using NetLab.Agent.Internet;
 
 namespace NetLab.Agent.Connections;
@@ -10,19 +9,26 @@ namespace NetLab.Agent.Connections;
 /// with its egress account, meters connections from other machines, and turns whatever a client makes go wrong
 /// further up into one rate-limited log line instead of a stack trace.
 /// </summary>
-internal sealed class ConnectionLimitMiddleware(ConnectionDelegate next, LabServices lab)
+/// <param name="next">The rest of the chain.</param>
+/// <param name="connections">The table every connection enters (and may be refused or shed by).</param>
+/// <param name="egress">Where each connection's egress account is opened.</param>
+/// <param name="clientLog">Where a connection that failed is said, once, in one line.</param>
+/// <param name="time">The agent's clock.</param>
+/// <param name="stopping">Cancelled when the agent stops: what fails then is the stop's doing.</param>
+internal sealed class ConnectionLimitMiddleware(
+    ConnectionDelegate next, ConnectionTable connections, EgressBudget egress, ClientLog clientLog, TimeProvider time, CancellationToken stopping)
 {
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
         var peer = connection.Peer();
-        using var admitted = new LabConnection(connection, peer, lab.Egress.Open(peer.Address), lab.Time);
-        var refusal = lab.Connections.TryEnter(admitted);
+        using var admitted = new LabConnection(connection, peer, egress.Open(peer.Address), time);
+        var refusal = connections.TryEnter(admitted);
         if (refusal is not null)
         {
             try
             {
                 connection.Transport.Output.WriteLine(refusal);
-                await LingeringClose.RunAsync(connection, lab.Time, CancellationToken.None);
+                await LingeringClose.RunAsync(connection, time, CancellationToken.None);
             }
             catch (Exception e) when (ClientLog.IsClientCaused(e))
             {
@@ -43,18 +49,18 @@ internal sealed class ConnectionLimitMiddleware(ConnectionDelegate next, LabServ
         {
             await next(connection);
         }
-        catch (Exception e) when (ClientLog.IsClientCaused(e) || lab.Stopping.IsCancellationRequested)
+        catch (Exception e) when (ClientLog.IsClientCaused(e) || stopping.IsCancellationRequested)
         {
-            lab.ClientLog.ClientFailed(peer.Address, "connection ended abnormally", e);
+            clientLog.ClientFailed(peer.Address, "connection ended abnormally", e);
         }
         catch (Exception e)
         {
-            lab.ClientLog.Unexpected(peer.Address, "its connection was closed", e);
+            clientLog.Unexpected(peer.Address, "its connection was closed", e);
         }
         finally
         {
             connection.Transport = transport;
-            lab.Connections.Exit(admitted);
+            connections.Exit(admitted);
         }
     }
 }

@@ -1,34 +1,39 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using NetLab.Agent.Hosting;
+using NetLab.Agent.Internet;
 using NetLab.Agent.Sniffing;
+using NetLab.Agent.Text;
 
 namespace NetLab.Agent.Connections;
 
-/// <summary>The agent's connection middleware as chainable <c>UseXxx</c> calls on one ListenOptions, as Kestrel composes its own.</summary>
+/// <summary>
+/// The agent's connection middleware as chainable <c>UseXxx</c> calls on one ListenOptions, as Kestrel composes its
+/// own. Each link is given the few things it uses; <see cref="Hosting.AgentHost"/> puts them in order, in one place.
+/// </summary>
 internal static class LabPipeline
 {
     /// <summary>The connection table, egress metering and quiet failure logging (first, before anything reads).</summary>
-    public static ListenOptions UseLabLimits(this ListenOptions listen, LabServices lab)
+    public static ListenOptions UseLabLimits(
+        this ListenOptions listen, ConnectionTable connections, EgressBudget egress, ClientLog clientLog, TimeProvider time, CancellationToken stopping)
     {
-        listen.Use(next => new ConnectionLimitMiddleware(next, lab).OnConnectionAsync);
+        listen.Use(next => new ConnectionLimitMiddleware(next, connections, egress, clientLog, time, stopping).OnConnectionAsync);
         return listen;
     }
 
     /// <summary>
     /// The sniffer: before TLS (<paramref name="insideTls"/> false) armed transfers, TLS, HTTP and text; inside
-    /// TLS, HTTP and text. The last one, inside TLS, captures Kestrel's HTTP delegate into <paramref name="handoff"/>.
+    /// TLS, HTTP and text. HTTP goes to <paramref name="http"/>, which <see cref="UseHttpEntry"/> binds.
     /// </summary>
-    public static ListenOptions UseLabSniffing(this ListenOptions listen, LabServices lab, HttpHandoff handoff, bool insideTls)
+    public static ListenOptions UseLabSniffing(
+        this ListenOptions listen, HttpEntry http, SniffWindows windows, BrowserMemory browsers, ArmedTransfers transfers, ListenBridges listens, TextServices text, bool insideTls)
     {
-        listen.Use(next =>
-        {
-            if (insideTls)
-            {
-                handoff.Http = next; // the last middleware: its next is Kestrel's HTTP delegate
-            }
+        listen.Use(next => new SniffMiddleware(next, http, windows, browsers, transfers, listens, text, insideTls).OnConnectionAsync);
+        return listen;
+    }
 
-            return new SniffMiddleware(next, handoff, lab, insideTls).OnConnectionAsync;
-        });
+    /// <summary>The last link on the lab port: Kestrel's HTTP, kept in <paramref name="http"/> for the sniffers (see <see cref="HttpEntry"/>).</summary>
+    public static ListenOptions UseHttpEntry(this ListenOptions listen, HttpEntry http)
+    {
+        listen.Use(http.Bind);
         return listen;
     }
 

@@ -208,7 +208,7 @@ internal sealed class ListenBridges(AgentLimits limits, LabUse use, TimeProvider
         account?.Touch();
         if (account?.Egress is { Overdrawn: true })
         {
-            throw new ConnectionAbortedException($"the egress budget of {account.Address} is spent");
+            throw new ConnectionAbortedException(EgressAccount.Spent);
         }
 
         if (to.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)

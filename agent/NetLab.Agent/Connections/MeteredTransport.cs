@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using NetLab.Agent.Internet;
 
 namespace NetLab.Agent.Connections;
 
@@ -79,7 +80,7 @@ internal sealed class MeteredTransport(IDuplexPipe inner, LabConnection lab, Con
         {
             if (lab.Egress is { Overdrawn: true } && !lab.Refusing)
             {
-                connection.Abort(new ConnectionAbortedException("the client's egress budget is spent"));
+                connection.Abort(new ConnectionAbortedException(EgressAccount.Spent));
                 return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
             }
 
@@ -92,7 +93,7 @@ internal sealed class MeteredTransport(IDuplexPipe inner, LabConnection lab, Con
             lab.Touch();
             if (lab.Egress is { Overdrawn: true } && !lab.Refusing)
             {
-                connection.Abort(new ConnectionAbortedException("the client's egress budget is spent"));
+                connection.Abort(new ConnectionAbortedException(EgressAccount.Spent));
                 return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
             }
 

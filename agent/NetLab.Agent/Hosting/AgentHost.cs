@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using NetLab.Agent.Certificates;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Http;
@@ -23,12 +24,12 @@ public sealed class AgentHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private AgentHost(WebApplication app, IPEndPoint endpoint, IPEndPoint? webEndpoint)
+    private AgentHost(WebApplication app, LabServices lab, IPEndPoint endpoint, IPEndPoint? webEndpoint)
     {
         _app = app;
+        Lab = lab;
         Endpoint = endpoint;
         WebEndpoint = webEndpoint;
-        Lab = app.Services.GetRequiredService<LabServices>();
     }
 
     /// <summary>Where the agent listens (TCP and UDP), with the real port when 0 was asked for.</summary>
@@ -75,11 +76,10 @@ public sealed class AgentHost : IAsyncDisposable
             }
 
             var endpoint = new IPEndPoint(options.Bind, ((IPEndPoint)udp.LocalEndPoint!).Port);
-            WebApplication app;
-            ListenOptions? web;
+            Composed agent;
             try
             {
-                (app, web) = await BuildAsync(options, certificate, udp, endpoint);
+                agent = await ComposeAsync(options, certificate, udp, endpoint);
             }
             catch
             {
@@ -89,21 +89,27 @@ public sealed class AgentHost : IAsyncDisposable
 
             try
             {
-                await app.StartAsync(cancellationToken);
+                await agent.App.StartAsync(cancellationToken);
+                agent.Http.EnsureBound();
             }
             catch (IOException e) when (options.WebPort is > 0 && e.InnerException is AddressInUseException && IsTaken(new IPEndPoint(options.Bind, options.WebPort.Value)))
             {
-                await app.DisposeAsync();
+                await agent.DisposeAsync();
                 throw new WebPortTakenException(options.WebPort.Value, e);
             }
             catch (IOException) when (options.Port == 0 && attempt < 20)
             {
-                await app.DisposeAsync(); // that TCP port was taken; pick another pair
+                await agent.DisposeAsync(); // that TCP port was taken; pick another pair
                 continue;
+            }
+            catch
+            {
+                await agent.DisposeAsync();
+                throw;
             }
 
             // Kestrel writes the port it bound back into the listen options (port 0: the free one it got).
-            return new AgentHost(app, endpoint, web?.IPEndPoint);
+            return new AgentHost(agent.App, agent.Lab, endpoint, agent.Web?.IPEndPoint);
         }
     }
 
@@ -118,6 +124,7 @@ public sealed class AgentHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Lab.Dispose();
     }
 
     /// <summary>Whether a TCP listener on <paramref name="endpoint"/> fails for its address being in use (which of two ports Kestrel could not bind).</summary>
@@ -136,7 +143,11 @@ public sealed class AgentHost : IAsyncDisposable
         }
     }
 
-    private static async Task<(WebApplication App, ListenOptions? Web)> BuildAsync(AgentOptions options, Task<AgentCertificate> loading, Socket udp, IPEndPoint endpoint)
+    /// <summary>
+    /// The one place the agent is put together: the host, the shared parts (<see cref="LabServices"/>), the lab
+    /// port's chain in its order, the web port's, the routes, and the UDP echo. Each link is handed what it uses.
+    /// </summary>
+    private static async Task<Composed> ComposeAsync(AgentOptions options, Task<AgentCertificate> loading, Socket udp, IPEndPoint endpoint)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -160,62 +171,29 @@ public sealed class AgentHost : IAsyncDisposable
 
         // Kestrel's pools start with 1 MiB blocks: bulk transfers receive in 1 MiB reads, not 4 KiB ones.
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, AgentMemoryPoolFactory>();
-        builder.Services.AddSingleton(sp => new LabServices(
-            options,
-            endpoint,
-            loading.GetAwaiter().GetResult(), // awaited below, before anything resolves it
-            options.Time,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("NetLab.Agent"),
-            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
-        builder.Services.AddHostedService(sp => new UdpEchoService(udp, sp.GetRequiredService<LabServices>()));
-        builder.Services.AddHostedService(sp =>
-        {
-            var lab = sp.GetRequiredService<LabServices>();
-            return new LifetimeWarnings(lab.Limits, lab.Sessions, lab.Time, lab.Logger, lab.StartedAt - (options.HostUptime ?? HostUptime.Now));
-        });
 
-        ListenOptions? web = null;
+        // The hosted services are created by StartAsync, after `lab` below is made: the certificate (loaded beside
+        // building the host) and the host's logger and stopping token come first.
+        LabServices lab = null!;
+        builder.Services.AddHostedService(_ => new UdpEchoService(udp, lab.Udp, lab.Egress, lab.Use, lab.ClientLog));
+        builder.Services.AddHostedService(_ => new LifetimeWarnings(lab.Limits, lab.Sessions, lab.Time, lab.Logger, lab.StartedAt - (options.HostUptime ?? HostUptime.Now)));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null; // the FileStore's quotas apply instead
-            kestrel.Listen(endpoint, listen =>
-            {
-                var lab = listen.ApplicationServices.GetRequiredService<LabServices>();
-                var handoff = new HttpHandoff();
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseLabLimits(lab)
-                    .UseLabSniffing(lab, handoff, insideTls: false)
-                    .UseSmallBlocksForTls()
-                    .UseHttps(new TlsHandshakeCallbackOptions
-                    {
-                        OnConnection = async _ => new SslServerAuthenticationOptions
-                        {
-                            ServerCertificateContext = await lab.Certificate.ServerContext,
-                            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                        },
-                    })
-                    .UseLabSniffing(lab, handoff, insideTls: true);
-            });
-            if (options.WebPort is { } webPort)
-            {
-                // The browsers' port: HTTP straight to Kestrel, no sniffing, so a silent connection is never given
-                // the banner; the same limits, egress metering and routes as the lab port.
-                kestrel.Listen(new IPEndPoint(options.Bind, webPort), listen =>
-                {
-                    web = listen;
-                    listen.Protocols = HttpProtocols.Http1AndHttp2;
-                    listen.UseLabLimits(listen.ApplicationServices.GetRequiredService<LabServices>())
-                        .UseLabHttp();
-                });
-            }
         });
 
         var app = builder.Build();
-        AgentCertificate certificate;
         try
         {
-            certificate = await loading;
+            var certificate = await loading;
+            lab = new LabServices(
+                options,
+                endpoint,
+                certificate,
+                options.Time,
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NetLab.Agent"),
+                app.Lifetime.ApplicationStopping);
         }
         catch
         {
@@ -223,19 +201,81 @@ public sealed class AgentHost : IAsyncDisposable
             throw;
         }
 
-        var services = app.Services.GetRequiredService<LabServices>();
-        var certificatePath = Path.Combine(options.DataDir, AgentCertificate.FileName);
-        if (certificate.Origin == CertificateOrigin.Created)
+        // The listeners, added to Kestrel's options before it starts (it binds what they list at StartAsync).
+        var kestrel = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value;
+        var http = new HttpEntry();
+        var windows = new SniffWindows(options.SniffTimeout, options.BrowserSniffTimeout);
+        kestrel.Listen(endpoint, listen =>
         {
-            Log.CertificateCreated(services.Logger, certificatePath);
-        }
-        else if (certificate.Origin == CertificateOrigin.Reissued)
+            // The lab port, in order: limits; sniff (transfers, TLS, HTTP, text); TLS; sniff again inside it; HTTP.
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseLabLimits(lab.Connections, lab.Egress, lab.ClientLog, lab.Time, lab.Stopping)
+                .UseLabSniffing(http, windows, lab.Browsers, lab.Transfers, lab.Listens, lab.Text, insideTls: false)
+                .UseSmallBlocksForTls()
+                .UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = async _ => new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = await lab.Certificate.ServerContext,
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    },
+                })
+                .UseLabSniffing(http, windows, lab.Browsers, lab.Transfers, lab.Listens, lab.Text, insideTls: true)
+                .UseHttpEntry(http);
+        });
+
+        ListenOptions? web = null;
+        if (options.WebPort is { } webPort)
         {
-            Log.CertificateReissued(services.Logger, certificatePath, string.Join(", ", certificate.Names));
+            // The browsers' port: HTTP straight to Kestrel, no sniffing, so a silent connection is never given
+            // the banner; the same limits, egress metering and routes as the lab port.
+            kestrel.Listen(new IPEndPoint(options.Bind, webPort), listen =>
+            {
+                web = listen;
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseLabLimits(lab.Connections, lab.Egress, lab.ClientLog, lab.Time, lab.Stopping)
+                    .UseLabHttp();
+            });
         }
 
-        LabRoutes.Map(app, services);
-        return (app, web);
+        var certificatePath = Path.Combine(options.DataDir, AgentCertificate.FileName);
+        if (lab.Certificate.Origin == CertificateOrigin.Created)
+        {
+            Log.CertificateCreated(lab.Logger, certificatePath);
+        }
+        else if (lab.Certificate.Origin == CertificateOrigin.Reissued)
+        {
+            Log.CertificateReissued(lab.Logger, certificatePath, string.Join(", ", lab.Certificate.Names));
+        }
+
+        var health = new HealthRoute(lab.StartedAt, lab.Time, lab.Limits, lab.Use, lab.Connections, lab.Sessions, lab.Egress, lab.Udp, lab.Files, lab.Certificate);
+        LabRoutes.Map(app, lab.ClientLog, new HttpGate(lab.Port, lab.Browsers, lab.Use, lab.ClientLog), routes =>
+        {
+            LabPages.Map(routes, lab.Certificate);
+            LessonRoutes.Map(routes, lab.Limits, lab.Time);
+            FileRoutes.Map(routes, lab.Files, lab.Time);
+            routes.Get("/health", health.Answer, labUse: false);
+        });
+        return new Composed(app, lab, http, web);
+    }
+
+    /// <summary>An agent put together, not yet started.</summary>
+    private sealed class Composed(WebApplication app, LabServices lab, HttpEntry http, ListenOptions? web) : IAsyncDisposable
+    {
+        public WebApplication App => app;
+
+        public LabServices Lab => lab;
+
+        public HttpEntry Http => http;
+
+        /// <summary>The web port's listen options (null when off); once Kestrel has bound them, its real port.</summary>
+        public ListenOptions? Web => web;
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.DisposeAsync();
+            lab.Dispose();
+        }
     }
 }
 

@@ -35,7 +35,7 @@ internal sealed class LabServices : IDisposable
         Udp = new UdpLimiter(Limits, time, Sources);
         Browsers = new BrowserMemory(options.BrowserMemory, time);
         Listens = new ListenBridges(Limits, Use, time);
-        Text = new TextServices(Limits, Files, new ChatRooms(), Arming, Listens, Use, Sessions, time, logger, stopping);
+        Text = new TextServices(endpoint.Port, Limits, Files, new ChatRooms(), Arming, Listens, Use, Sessions, time, logger, stopping);
     }
 
     public AgentOptions Options { get; }

@@ -13,12 +13,12 @@ namespace NetLab.Agent.Http;
 /// </summary>
 internal static class FileRoutes
 {
-    public static void Map(LabRoutes.RouteTable routes, LabServices lab)
+    public static void Map(LabRoutes.RouteTable routes, FileStore files, TimeProvider time)
     {
-        routes.Get("/files", (HttpContext http) => Results.Json(lab.Files.List(HttpGate.Owner(http))));
-        routes.Get("/files/{name}", (string name, HttpContext http) => Get(lab.Files, name, http));
-        routes.Map("/files/{name}", [HttpMethods.Put], (string name, HttpContext http) => PutAsync(lab.Files, lab.Time, name, http));
-        routes.Map("/files/{name}", [HttpMethods.Delete], (string name, HttpContext http) => Delete(lab.Files, name, http));
+        routes.Get("/files", (HttpContext http) => Results.Json(files.List(HttpGate.Owner(http))));
+        routes.Get("/files/{name}", (string name, HttpContext http) => Get(files, name, http));
+        routes.Map("/files/{name}", [HttpMethods.Put], (string name, HttpContext http) => PutAsync(files, time, name, http));
+        routes.Map("/files/{name}", [HttpMethods.Delete], (string name, HttpContext http) => Delete(files, name, http));
     }
 
     private static IResult Get(FileStore files, string name, HttpContext http)

@@ -1,12 +1,38 @@
 using System.Net;
+using NetLab.Agent.Certificates;
+using NetLab.Agent.Connections;
 using NetLab.Agent.Hosting;
+using NetLab.Agent.Internet;
+using NetLab.Agent.Storage;
+using NetLab.Agent.Text;
+using NetLab.Agent.Udp;
 
 namespace NetLab.Agent.Http;
 
 /// <summary>/health: everything for the host's own checks on loopback; from anywhere else, only that the agent is up.</summary>
-internal static class HealthRoute
+/// <param name="startedAt">When the agent started (its uptime counts from here).</param>
+/// <param name="time">The agent's clock.</param>
+/// <param name="limits">The agent's limits (its longest life).</param>
+/// <param name="use">Lab use: how long the host has been idle, and how many students it has seen.</param>
+/// <param name="connections">The connection table's counts.</param>
+/// <param name="sessions">The open text sessions.</param>
+/// <param name="egress">The egress budget's report.</param>
+/// <param name="udp">The UDP echo's counts.</param>
+/// <param name="files">The file store's totals.</param>
+/// <param name="certificate">The certificate whose fingerprint a client pins.</param>
+internal sealed class HealthRoute(
+    DateTimeOffset startedAt,
+    TimeProvider time,
+    AgentLimits limits,
+    LabUse use,
+    ConnectionTable connections,
+    TextSessions sessions,
+    EgressBudget egress,
+    UdpLimiter udp,
+    FileStore files,
+    AgentCertificate certificate)
 {
-    public static IResult Answer(HttpContext http, LabServices lab)
+    public IResult Answer(HttpContext http)
     {
         if (!IPAddress.IsLoopback(HttpGate.Owner(http)))
         {
@@ -18,21 +44,21 @@ internal static class HealthRoute
             status = "ok",
             version = LabServices.Version,
             host = LabServices.HostName,
-            uptimeSeconds = Math.Round((lab.Time.GetUtcNow() - lab.StartedAt).TotalSeconds, 1),
-            idleSeconds = Math.Round(lab.Use.SinceLastUse.TotalSeconds, 1),
-            students = lab.Use.Students,
-            openConnections = lab.Connections.Open,
-            openRemoteConnections = lab.Connections.OpenRemote,
-            acceptedConnections = lab.Connections.Accepted,
-            shedConnections = lab.Connections.ShedCount,
-            refusedConnections = lab.Connections.Refused,
-            textSessions = lab.Sessions.Count,
-            egress = lab.Egress.Report(),
-            udp = new { echoed = lab.Udp.Echoed, dropped = lab.Udp.Dropped },
-            storedBytes = lab.Files.UsedBytes,
-            storedFiles = lab.Files.FileCount,
-            maxLifetimeSeconds = lab.Limits.MaxLifetime.TotalSeconds,
-            fingerprint = lab.Certificate.Fingerprint,
+            uptimeSeconds = Math.Round((time.GetUtcNow() - startedAt).TotalSeconds, 1),
+            idleSeconds = Math.Round(use.SinceLastUse.TotalSeconds, 1),
+            students = use.Students,
+            openConnections = connections.Open,
+            openRemoteConnections = connections.OpenRemote,
+            acceptedConnections = connections.Accepted,
+            shedConnections = connections.ShedCount,
+            refusedConnections = connections.Refused,
+            textSessions = sessions.Count,
+            egress = egress.Report(),
+            udp = new { echoed = udp.Echoed, dropped = udp.Dropped },
+            storedBytes = files.UsedBytes,
+            storedFiles = files.FileCount,
+            maxLifetimeSeconds = limits.MaxLifetime.TotalSeconds,
+            fingerprint = certificate.Fingerprint,
         });
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using NetLab.Agent.Connections;
-using NetLab.Agent.Hosting;
 using NetLab.Agent.Internet;
 using NetLab.Agent.Text;
 
@@ -13,11 +12,15 @@ namespace NetLab.Agent.Http;
 /// in one rate-limited line. It also tells the connection an application request is running, so the connection
 /// knows the error responses Kestrel makes itself (<see cref="KestrelErrorBodies"/>) from the application's.
 /// </summary>
-internal static class HttpGate
+/// <param name="labPort">The lab port: a browser seen there makes its address's silent connections wait longer.</param>
+/// <param name="browsers">Where that is remembered.</param>
+/// <param name="use">Lab use, recorded after each lab route's request.</param>
+/// <param name="clientLog">Where a failure the client caused is said once.</param>
+internal sealed class HttpGate(int labPort, BrowserMemory browsers, LabUse use, ClientLog clientLog)
 {
     public const string NotFoundHint = "Try /, /index, /index/Adam, /data?format=json, /status/418, /redirect, /ip, /headers, /bytes/100, /delay/1, /basic-auth/user/pass, /files, /cert, /health";
 
-    public static Task RunAsync(HttpContext http, RequestDelegate next, LabServices lab)
+    public Task RunAsync(HttpContext http, RequestDelegate next)
     {
         var admitted = http.Features.Get<LabConnection>();
         if (admitted?.Egress is { } egress && egress.WaitFor(1) is var wait && wait > TimeSpan.Zero)
@@ -30,9 +33,9 @@ internal static class HttpGate
             return LabRoutes.Text($"404 Not Found: nothing at {http.Request.Path}. {NotFoundHint}\n", 404).ExecuteAsync(http);
         }
 
-        if (!http.Request.IsHttps && http.Connection.LocalPort == lab.Port && BrowserMemory.IsBrowser(http.Request.Headers.UserAgent))
+        if (!http.Request.IsHttps && http.Connection.LocalPort == labPort && BrowserMemory.IsBrowser(http.Request.Headers.UserAgent))
         {
-            lab.Browsers.Saw(Owner(http)); // its next silent connections may be its own preconnects
+            browsers.Saw(Owner(http)); // its next silent connections may be its own preconnects
         }
 
         admitted?.Http.Enter();
@@ -47,10 +50,10 @@ internal static class HttpGate
         }
 
         // Most requests finish at once (a small answer written in one go): then nothing here allocates.
-        return running.IsCompletedSuccessfully && !NeedsBody(http) ? Done(http, endpoint, admitted, lab) : AfterAsync(running, http, endpoint, admitted, lab);
+        return running.IsCompletedSuccessfully && !NeedsBody(http) ? Done(http, endpoint, admitted) : AfterAsync(running, http, endpoint, admitted);
     }
 
-    private static async Task AfterAsync(Task running, HttpContext http, Endpoint endpoint, LabConnection? admitted, LabServices lab)
+    private async Task AfterAsync(Task running, HttpContext http, Endpoint endpoint, LabConnection? admitted)
     {
         try
         {
@@ -61,11 +64,11 @@ internal static class HttpGate
                 await ErrorBodies.WriteAsync(http);
             }
 
-            await Done(http, endpoint, admitted: null, lab);
+            await Done(http, endpoint, admitted: null);
         }
         catch (Exception e) when (ClientLog.IsClientCaused(e))
         {
-            lab.ClientLog.ClientFailed(Owner(http), $"{http.Request.Method} {http.Request.Path}", e);
+            clientLog.ClientFailed(Owner(http), $"{http.Request.Method} {http.Request.Path}", e);
             http.Abort();
         }
         finally
@@ -74,11 +77,11 @@ internal static class HttpGate
         }
     }
 
-    private static Task Done(HttpContext http, Endpoint endpoint, LabConnection? admitted, LabServices lab)
+    private Task Done(HttpContext http, Endpoint endpoint, LabConnection? admitted)
     {
         if (endpoint.Metadata.GetMetadata<LabRoutes.LabRoute>() is not null && !HttpMethods.IsOptions(http.Request.Method) && admitted is not { IsLoopback: true })
         {
-            lab.Use.Record(Owner(http), what: $"{http.Request.Method} {http.Request.Path}");
+            use.Record(Owner(http), what: $"{http.Request.Method} {http.Request.Path}");
         }
 
         Release(admitted);

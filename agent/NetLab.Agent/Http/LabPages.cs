@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using NetLab.Agent.Hosting;
+using NetLab.Agent.Certificates;
 
 namespace NetLab.Agent.Http;
 
@@ -34,7 +34,7 @@ internal static class LabPages
     private static readonly byte[] Favicon = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAQ0lEQVR42mNgAAJ5TfP/5GAGSjTDDRl8BphcngnGFLmAFENweoFYQ/CGATGG0MYFFIUBVWIBl6HYDKePAbRNypRmZwD/25DusXAUAQAAAABJRU5ErkJggg==");
 
-    public static void Map(LabRoutes.RouteTable routes, LabServices lab)
+    public static void Map(LabRoutes.RouteTable routes, AgentCertificate certificate)
     {
         routes.Get("/favicon.ico", (HttpContext http) =>
         {
@@ -60,6 +60,6 @@ internal static class LabPages
             protocol = http.Request.Protocol,
             headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString()),
         }));
-        routes.Get("/cert", () => LabRoutes.Text($"SHA-256 fingerprint: {lab.Certificate.Fingerprint}\n{lab.Certificate.Pem}\n"));
+        routes.Get("/cert", () => LabRoutes.Text($"SHA-256 fingerprint: {certificate.Fingerprint}\n{certificate.Pem}\n"));
     }
 }

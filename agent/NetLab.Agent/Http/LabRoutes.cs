@@ -1,5 +1,5 @@
 using System.Text;
-using NetLab.Agent.Hosting;
+using NetLab.Agent.Internet;
 
 namespace NetLab.Agent.Http;
 
@@ -12,18 +12,19 @@ namespace NetLab.Agent.Http;
 /// </summary>
 internal static class LabRoutes
 {
-    public static void Map(WebApplication app, LabServices lab)
+    /// <summary>
+    /// The request pipeline around the routes <paramref name="mapRoutes"/> maps: failures answered and logged first,
+    /// then routing, then <paramref name="gate"/>; OPTIONS last, for every route mapped.
+    /// </summary>
+    public static void Map(WebApplication app, ClientLog clientLog, HttpGate gate, Action<RouteTable> mapRoutes)
     {
         // First, before routing (which builds the route table on the first request): nothing fails unlogged or with an empty 500.
-        app.Use((http, next) => ServerErrors.RunAsync(http, next, lab.ClientLog));
+        app.Use((http, next) => ServerErrors.RunAsync(http, next, clientLog));
         app.UseRouting();
-        app.Use((http, next) => HttpGate.RunAsync(http, next, lab));
+        app.Use((http, next) => gate.RunAsync(http, next));
 
         var routes = new RouteTable(app);
-        LabPages.Map(routes, lab);
-        LessonRoutes.Map(routes, lab);
-        FileRoutes.Map(routes, lab);
-        routes.Get("/health", (HttpContext http) => HealthRoute.Answer(http, lab), labUse: false);
+        mapRoutes(routes);
         routes.MapOptions();
     }
 

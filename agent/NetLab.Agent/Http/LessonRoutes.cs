@@ -17,7 +17,7 @@ internal static class LessonRoutes
     /// <summary>The longest /delay: enough to see a client time out, not enough to hold connections for long.</summary>
     public const int MaxDelaySeconds = 10;
 
-    public static void Map(LabRoutes.RouteTable routes, LabServices lab)
+    public static void Map(LabRoutes.RouteTable routes, AgentLimits limits, TimeProvider time)
     {
         routes.Map("/status/{code}", ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"], (string code) => Status(code));
         routes.Get("/redirect", (HttpContext http) =>
@@ -25,8 +25,8 @@ internal static class LessonRoutes
             http.Response.ContentLength = 0; // HEAD gets the same headers as GET
             return Results.Redirect("/", permanent: true);
         });
-        routes.Get("/bytes/{n}", (string n, HttpContext http) => Bytes(n, http, lab));
-        routes.Get("/delay/{seconds}", (string seconds, HttpContext http) => DelayAsync(seconds, http, lab.Time));
+        routes.Get("/bytes/{n}", (string n, HttpContext http) => Bytes(n, http, limits, time));
+        routes.Get("/delay/{seconds}", (string seconds, HttpContext http) => DelayAsync(seconds, http, time));
         routes.Get("/basic-auth/{user}/{password}", (string user, string password, HttpContext http) => BasicAuth(user, password, http));
     }
 
@@ -48,14 +48,14 @@ internal static class LessonRoutes
         return new StatusResult(code, reason);
     }
 
-    private static IResult Bytes(string text, HttpContext http, LabServices lab)
+    private static IResult Bytes(string text, HttpContext http, AgentLimits limits, TimeProvider time)
     {
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > lab.Limits.MaxGeneratedBytes)
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > limits.MaxGeneratedBytes)
         {
-            return LabRoutes.Text($"400 Bad Request: /bytes/{{n}} takes 0 to {lab.Limits.MaxGeneratedBytes} bytes ({ByteSize.Format(lab.Limits.MaxGeneratedBytes)})\n", 400);
+            return LabRoutes.Text($"400 Bad Request: /bytes/{{n}} takes 0 to {limits.MaxGeneratedBytes} bytes ({ByteSize.Format(limits.MaxGeneratedBytes)})\n", 400);
         }
 
-        return HttpGate.Reserve(http, lab.Limits, n) ?? new BytesResult(n, lab.Limits.StallTimeout, lab.Time);
+        return HttpGate.Reserve(http, limits, n) ?? new BytesResult(n, limits.StallTimeout, time);
     }
 
     private static async Task<IResult> DelayAsync(string text, HttpContext http, TimeProvider time)

@@ -261,6 +261,15 @@ internal sealed class EgressAccount : IDisposable
     /// <summary>The sentence that refuses <paramref name="bytes"/> for <paramref name="wait"/>: which budget, and what to do.</summary>
     public string Why(long bytes, TimeSpan wait) => _budget.Why(_address, bytes, wait);
 
+    /// <summary>What a text session says when it refuses a reply of <paramref name="bytes"/> (1: any reply at all) for <paramref name="wait"/>.</summary>
+    public string Refusal(long bytes, TimeSpan wait) =>
+        bytes <= 1
+            ? $"over the egress budget: the agent has sent {_address.Address} all it may for now: {Why(bytes, wait)}"
+            : $"over the egress budget: {bytes} more bytes to {_address.Address} would exceed it: {Why(bytes, wait)}";
+
+    /// <summary>Why a connection is cut when its address's budget runs out mid-send.</summary>
+    public const string Spent = "the client's egress budget is spent";
+
     /// <summary>Bytes written to the connection: drawn from the reservation first, the rest charged now.</summary>
     public void Charge(long bytes)
     {

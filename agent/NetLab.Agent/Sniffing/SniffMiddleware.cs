@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using NetLab.Agent.Connections;
+using NetLab.Agent.Internet;
 using NetLab.Agent.Hosting;
 using NetLab.Agent.Http;
 using NetLab.Agent.Text;
@@ -9,21 +10,53 @@ using NetLab.Agent.Text;
 namespace NetLab.Agent.Sniffing;
 
 /// <summary>
-/// Holds Kestrel's HTTP connection delegate, captured by the post-TLS sniffer (the last middleware before
-/// HTTP) so the pre-TLS sniffer can hand plain HTTP straight to it.
+/// The chain's last link, put there by the composition (<see cref="LabPipeline.UseHttpEntry"/>): it passes every
+/// connection on to Kestrel's HTTP unchanged, and holds that delegate so the sniffer before TLS can hand plain HTTP
+/// straight to it. Kestrel builds the chain when it binds; <see cref="EnsureBound"/> makes a start without it fail
+/// at once, not at the first plain HTTP request.
 /// </summary>
-internal sealed class HttpHandoff
+internal sealed class HttpEntry
 {
-    public ConnectionDelegate Http { get; set; } = _ => throw new InvalidOperationException("the HTTP delegate was not captured");
+    private ConnectionDelegate? _http;
+
+    /// <summary>Kestrel's HTTP connection delegate.</summary>
+    public ConnectionDelegate Http => _http ?? throw new InvalidOperationException("the lab port's chain has no HTTP entry: UseHttpEntry must be its last link");
+
+    /// <summary>The link itself: keeps Kestrel's HTTP delegate, and is it.</summary>
+    public ConnectionDelegate Bind(ConnectionDelegate kestrelHttp)
+    {
+        _http = kestrelHttp;
+        return kestrelHttp;
+    }
+
+    public void EnsureBound() => _ = Http;
 }
+
+/// <summary>How long the sniffer waits for a client to speak before it is taken for a text session.</summary>
+/// <param name="Silence">The window (<c>--sniff-timeout</c>).</param>
+/// <param name="BrowserSilence">The window for an address whose browser spoke HTTP moments ago (<c>--browser-sniff-timeout</c>; zero: off).</param>
+internal sealed record SniffWindows(TimeSpan Silence, TimeSpan BrowserSilence);
 
 /// <summary>
 /// Decides what a connection is and routes it. Before TLS: an armed raw transfer (by how the connection
 /// starts), TLS on to <c>UseHttps</c>, HTTP to Kestrel's HTTP delegate, anything else (or silence) to a text
 /// session. Inside TLS: the same, minus transfers and TLS, and a client that negotiated ALPN goes straight to HTTP.
 /// </summary>
-internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff handoff, LabServices lab, bool insideTls)
+/// <param name="next">The rest of the chain: TLS, before TLS.</param>
+/// <param name="http">Where HTTP goes.</param>
+/// <param name="windows">How long a silence lasts.</param>
+/// <param name="browsers">Addresses that were browsing (their silent connections wait longer).</param>
+/// <param name="transfers">Armed raw transfers, matched by how a connection starts.</param>
+/// <param name="listens">Terminals on the host waiting for a connection from an address.</param>
+/// <param name="text">What a text session uses (its port, limits, files, rooms, clock, log, stop).</param>
+/// <param name="insideTls">Whether this sniffer sits inside TLS.</param>
+internal sealed class SniffMiddleware(
+    ConnectionDelegate next, HttpEntry http, SniffWindows windows, BrowserMemory browsers, ArmedTransfers transfers, ListenBridges listens, TextServices text, bool insideTls)
 {
+    private TimeProvider Time => text.Time;
+
+    private CancellationToken Stopping => text.Stopping;
+
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
         if (insideTls && !(connection.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol.IsEmpty ?? true))
@@ -34,21 +67,21 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
 
         var admitted = connection.Features.Get<LabConnection>();
         var peer = admitted?.Peer ?? connection.Peer();
-        var browsing = !insideTls && lab.Options.BrowserSniffTimeout > TimeSpan.Zero && lab.Browsers.IsBrowsing(peer.Address);
-        var sniff = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, Window(connection, browsing), lab.Time, lab.Stopping);
-        Log.Sniffed(lab.Logger, peer, sniff.ToString());
-        if (!insideTls && sniff.Verdict == SniffVerdict.Text && (sniff.SawData || (browsing && !sniff.SawEnd && !lab.Stopping.IsCancellationRequested)))
+        var browsing = !insideTls && windows.BrowserSilence > TimeSpan.Zero && browsers.IsBrowsing(peer.Address);
+        var sniff = await Sniffer.SniffAsync(connection.Transport.Input, allowTls: !insideTls, Window(connection, browsing), Time, Stopping);
+        Log.Sniffed(text.Logger, peer, sniff.ToString());
+        if (!insideTls && sniff.Verdict == SniffVerdict.Text && (sniff.SawData || (browsing && !sniff.SawEnd && !Stopping.IsCancellationRequested)))
         {
             // Text typed first, or a silence that outlasted a browser's (which would have closed): a person is at this address.
-            lab.Browsers.Forget(peer.Address);
+            browsers.Forget(peer.Address);
         }
 
-        if (!insideTls && lab.Transfers.Match(peer.Address, sniff) is { } transfer && await lab.Transfers.TryServeAsync(connection, admitted, transfer))
+        if (!insideTls && transfers.Match(peer.Address, sniff) is { } transfer && await transfers.TryServeAsync(connection, admitted, transfer))
         {
             return;
         }
 
-        if (!insideTls && sniff is { Verdict: SniffVerdict.Text, StartsWithCommand: false } && lab.Listens.Count > 0 && await lab.Listens.TryBridgeAsync(connection, peer))
+        if (!insideTls && sniff is { Verdict: SniffVerdict.Text, StartsWithCommand: false } && listens.Count > 0 && await listens.TryBridgeAsync(connection, peer))
         {
             return;
         }
@@ -68,7 +101,7 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
         ListenWait? listening = null;
         if (sniff.Verdict == SniffVerdict.Text)
         {
-            using var session = new TextSession(connection.Transport, peer, lab.Port, admitted, lab.Text, insideTls);
+            using var session = new TextSession(connection.Transport, peer, admitted, text, insideTls);
             end = await session.RunAsync();
             notQuite = session.NotQuiteHttp;
             listening = session.Listening;
@@ -78,13 +111,13 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
         switch (end)
         {
             case SessionEnd.Listen when listening is not null:
-                await lab.Listens.HoldAsync(connection, listening, lab.Stopping);
+                await listens.HoldAsync(connection, listening, Stopping);
                 return;
             case SessionEnd.HandToHttp:
                 await Http(connection);
                 return;
             case SessionEnd.NotQuiteHttp:
-                await NotQuiteHttpResponse.WriteAsync(connection.Transport.Output, lab.Port, notQuite);
+                await NotQuiteHttpResponse.WriteAsync(connection.Transport.Output, text.Port, notQuite);
                 break;
         }
 
@@ -92,7 +125,7 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
         if (end != SessionEnd.Closed)
         {
             // An error answer while the client may still be sending: let it read the answer.
-            await LingeringClose.RunAsync(connection, lab.Time, lab.Stopping);
+            await LingeringClose.RunAsync(connection, Time, Stopping);
         }
     }
 
@@ -105,7 +138,7 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
     /// </summary>
     private TimeSpan Window(ConnectionContext connection, bool browsing)
     {
-        var configured = browsing ? Max(lab.Options.SniffTimeout, lab.Options.BrowserSniffTimeout) : lab.Options.SniffTimeout;
+        var configured = browsing ? Max(windows.Silence, windows.BrowserSilence) : windows.Silence;
         if (TcpInfo.Path(connection.Features.Get<IConnectionSocketFeature>()?.Socket) is not { } path)
         {
             return configured;
@@ -120,11 +153,10 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    // Inside TLS, Kestrel's HTTP delegate is our own next; outside, the one the post-TLS sniffer captured.
     // Kestrel ends a TLS connection with a bare FIN; a polite TLS server sends close_notify first.
     private async Task Http(ConnectionContext connection)
     {
-        await HalfCloseTolerantConnection.ServeAsync(insideTls ? next : handoff.Http, connection);
+        await HalfCloseTolerantConnection.ServeAsync(http.Http, connection);
         await CloseNotifyAsync(connection);
     }
 
@@ -137,10 +169,10 @@ internal sealed class SniffMiddleware(ConnectionDelegate next, HttpHandoff hando
         var tls = insideTls ? connection.Features.Get<ISslStreamFeature>()?.SslStream : null;
         try
         {
-            await Progress.FlushAsync(connection.Transport.Output, lab.Limits.StallTimeout, lab.Time, lab.Stopping);
+            await Progress.FlushAsync(connection.Transport.Output, text.Limits.StallTimeout, Time, Stopping);
             if (tls is not null)
             {
-                await tls.ShutdownAsync().WaitAsync(lab.Limits.StallTimeout, lab.Time);
+                await tls.ShutdownAsync().WaitAsync(text.Limits.StallTimeout, Time);
             }
         }
         catch (Exception e) when (e is StalledException or TimeoutException)

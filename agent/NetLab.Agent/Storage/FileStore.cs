@@ -8,86 +8,48 @@ internal sealed record StoredFile(string Name, long Length, DateTimeOffset Modif
 
 /// <summary>
 /// The agent's files. Each belongs to the client address that stored it: listed, read, replaced and deleted
-/// only from that address (classmates behind one NAT share one address, so they share files). Quotas: bytes
-/// per file, per address and in total; files per address and in total; every file costs at least one 4 KiB
-/// block, so empty files are not free. Files expire <see cref="AgentLimits.FileLifetime"/> after they were
-/// written. Uploads go to a hidden temporary file that is renamed into place only when complete, so a cut-off
-/// transfer never leaves a file that looks complete.
+/// only from that address (classmates behind one NAT share one address, so they share files). Quotas
+/// (<see cref="QuotaLedger"/>): bytes per file, per address and in total; files per address and in total; every
+/// file costs at least one 4 KiB block, so empty files are not free. Files expire
+/// <see cref="AgentLimits.FileLifetime"/> after they were written (<see cref="FileExpiry"/>). Uploads go to a hidden
+/// temporary file that is renamed into place only when complete, so a cut-off transfer never leaves a file that
+/// looks complete. Where things are on disk: <see cref="StorageLayout"/>.
 /// </summary>
-/// <remarks>
-/// On disk: <c>files/OWNER/NAME</c>, OWNER the address (':' written as '-'). The totals are kept as what is
-/// stored (counted from the folder at start) plus what uploads in progress have reserved. Before refusing
-/// anything for a quota, the store counts the folder again: an operator may have deleted files by hand, and
-/// "storage full" must be true when said.
-/// </remarks>
 internal sealed class FileStore : IDisposable
 {
     /// <summary>What a file costs at the least, and the unit its size is counted in, as a file system does.</summary>
     public const long Block = 4096;
 
-    private const string PartialSuffix = ".partial";
     private readonly AgentLimits _limits;
-    private readonly TrustedSources _sources;
     private readonly TimeProvider _time;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, Usage> _owners = new(StringComparer.Ordinal);
-    private readonly ITimer? _expiry;
-    private readonly Lock _sweeping = new();
-    private bool _disposed;
-    private Usage _total = new();
+    private readonly StorageLayout _layout;
+    private readonly QuotaLedger _ledger;
+    private readonly FileExpiry _expiry;
 
     public FileStore(string dataDir, AgentLimits limits, TimeProvider? time = null, TrustedSources? sources = null)
     {
         _limits = limits;
-        _sources = sources ?? TrustedSources.None(limits);
         _time = time ?? TimeProvider.System;
-        Directory = Path.Combine(dataDir, "files");
-        System.IO.Directory.CreateDirectory(Directory);
-        AdoptLegacyFiles();
-        foreach (var leftover in System.IO.Directory.EnumerateFiles(Directory, "*" + PartialSuffix, SearchOption.AllDirectories))
-        {
-            File.Delete(leftover); // an upload the previous run never finished
-        }
-
-        Recount();
-        if (limits.FileLifetime > TimeSpan.Zero)
-        {
-            var every = TimeSpan.FromTicks(Math.Clamp(limits.FileLifetime.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
-            _expiry = _time.CreateTimer(_ => Sweep(), null, every, every);
-        }
+        _layout = new StorageLayout(dataDir);
+        _ledger = new QuotaLedger(limits, sources ?? TrustedSources.None(limits));
+        _layout.DeletePartials(); // uploads the previous run never finished
+        _ledger.Recount(Stored());
+        _expiry = new FileExpiry(this, limits.FileLifetime, _time);
     }
 
     /// <summary>The folder holding every owner's folder.</summary>
-    public string Directory { get; }
+    public string Directory => _layout.Directory;
 
     /// <summary>Bytes stored (in blocks) plus bytes reserved by uploads in progress, all owners together.</summary>
-    public long UsedBytes
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _total.Bytes + _total.InFlightBytes;
-            }
-        }
-    }
+    public long UsedBytes => _ledger.UsedBytes;
 
     /// <summary>Files stored, all owners together.</summary>
-    public int FileCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _total.Files;
-            }
-        }
-    }
+    public int FileCount => _ledger.FileCount;
 
     public AgentLimits Limits => _limits;
 
     /// <summary>The folder of <paramref name="owner"/>'s files (it may not exist yet).</summary>
-    public string OwnerDirectory(IPAddress owner) => Path.Combine(Directory, OwnerKey(owner));
+    public string OwnerDirectory(IPAddress owner) => _layout.OwnerDirectory(owner);
 
     /// <summary><paramref name="owner"/>'s files, by name; expired ones are not listed.</summary>
     public IReadOnlyList<StoredFile> List(IPAddress owner) => ListIn(OwnerDirectory(owner), _time.GetUtcNow());
@@ -98,7 +60,7 @@ internal sealed class FileStore : IDisposable
         var info = new FileInfo(PathOf(owner, name));
         if (!info.Exists || Expired(info, _time.GetUtcNow()))
         {
-            throw NotFound(name);
+            throw StorageException.NotFound(name);
         }
 
         return new StoredFile(name, info.Length, info.LastWriteTimeUtc);
@@ -114,7 +76,7 @@ internal sealed class FileStore : IDisposable
         }
         catch (FileNotFoundException)
         {
-            throw NotFound(name); // deleted or expired a moment ago
+            throw StorageException.NotFound(name); // deleted or expired a moment ago
         }
     }
 
@@ -122,16 +84,16 @@ internal sealed class FileStore : IDisposable
     public void Delete(IPAddress owner, string name)
     {
         var info = new FileInfo(PathOf(owner, name));
-        lock (_gate)
+        lock (_ledger.Gate)
         {
             if (!info.Exists)
             {
-                throw NotFound(name);
+                throw StorageException.NotFound(name);
             }
 
             var cost = Cost(info.Length);
             info.Delete();
-            Forget(OwnerKey(owner), cost);
+            _ledger.Add(StorageLayout.OwnerKey(owner), bytes: -cost, files: -1);
         }
     }
 
@@ -144,42 +106,28 @@ internal sealed class FileStore : IDisposable
         var path = PathOf(owner, name);
         if (expectedLength > _limits.MaxFileBytes)
         {
-            throw TooLarge(expectedLength.Value);
+            throw StorageException.TooLarge(expectedLength.Value, _limits);
         }
 
-        var key = OwnerKey(owner);
+        var key = StorageLayout.OwnerKey(owner);
         var newFile = !File.Exists(path);
         var first = expectedLength is { } n ? Cost(n) : Block;
-        lock (_gate)
+        lock (_ledger.Gate)
         {
-            if (newFile)
+            // A new file must fit the file counts, then its first bytes the byte quotas.
+            var refusal = (newFile ? _ledger.Refusal(key, 0, files: 1, Stored) : null) ?? _ledger.Refusal(key, first, files: 0, Stored);
+            if (refusal is not null)
             {
-                if (!FitsRecounting(key, 0, files: 1, out var which))
-                {
-                    throw TooMany(which, key);
-                }
+                throw refusal;
             }
 
-            if (!FitsRecounting(key, first, files: 0, out var full))
-            {
-                throw Full(full, first, key);
-            }
-
-            var usage = OwnerUsage(key);
-            usage.InFlightBytes += first;
-            _total.InFlightBytes += first;
-            if (newFile)
-            {
-                usage.InFlightFiles++;
-                _total.InFlightFiles++;
-            }
+            _ledger.Add(key, inFlightBytes: first, inFlightFiles: newFile ? 1 : 0);
         }
 
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{name}.{Guid.NewGuid():N}{PartialSuffix}");
         try
         {
-            return new Upload(this, key, path, temp, expectedLength, first, newFile);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return new Upload(this, key, path, StorageLayout.PartialPath(path), expectedLength, first, newFile);
         }
         catch
         {
@@ -198,11 +146,11 @@ internal sealed class FileStore : IDisposable
 
         var now = _time.GetUtcNow();
         var expired = 0;
-        foreach (var owner in new DirectoryInfo(Directory).EnumerateDirectories())
+        foreach (var owner in _layout.Owners())
         {
             foreach (var file in owner.EnumerateFiles().Where(f => FileNames.IsValid(f.Name) && Expired(f, now)))
             {
-                lock (_gate)
+                lock (_ledger.Gate)
                 {
                     file.Refresh();
                     if (!file.Exists || !Expired(file, now))
@@ -212,7 +160,7 @@ internal sealed class FileStore : IDisposable
 
                     var cost = Cost(file.Length);
                     file.Delete();
-                    Forget(owner.Name, cost);
+                    _ledger.Add(owner.Name, bytes: -cost, files: -1);
                     expired++;
                 }
             }
@@ -234,59 +182,19 @@ internal sealed class FileStore : IDisposable
     }
 
     /// <summary>Stops the sweep; a sweep already running finishes first, so the folder can be deleted right after.</summary>
-    public void Dispose()
-    {
-        lock (_sweeping)
-        {
-            _disposed = true;
-        }
-
-        _expiry?.Dispose();
-    }
-
-    /// <summary>
-    /// The timer's sweep. An exception on a timer thread ends the process, so a folder that is gone (deleted by
-    /// hand, or by whoever owned it while this store stops) or unreadable just skips this round: the next one retries.
-    /// </summary>
-    private void Sweep()
-    {
-        lock (_sweeping)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            try
-            {
-                ExpireOld();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // DirectoryNotFoundException is an IOException too.
-            }
-        }
-    }
+    public void Dispose() => _expiry.Dispose();
 
     /// <summary>What a file of <paramref name="length"/> bytes counts against the quotas: whole blocks, at least one.</summary>
     public static long Cost(long length) => Math.Max(1, (length + Block - 1) / Block) * Block;
 
-    internal string PathOf(IPAddress owner, string name)
-    {
-        if (!FileNames.IsValid(name))
-        {
-            throw new StorageException(StorageError.InvalidName, $"invalid file name '{name}': use {FileNames.Rule}");
-        }
-
-        return Path.Combine(OwnerDirectory(owner), name);
-    }
+    internal string PathOf(IPAddress owner, string name) => _layout.PathOf(owner, name);
 
     /// <summary>An upload has <paramref name="written"/> bytes and wants <paramref name="count"/> more: reserves what that costs beyond <paramref name="reserved"/>.</summary>
     internal long Reserve(string owner, long written, long reserved, int count)
     {
         if (written + count > _limits.MaxFileBytes)
         {
-            throw TooLarge(written + count);
+            throw StorageException.TooLarge(written + count, _limits);
         }
 
         var more = Cost(written + count) - reserved;
@@ -295,15 +203,14 @@ internal sealed class FileStore : IDisposable
             return 0;
         }
 
-        lock (_gate)
+        lock (_ledger.Gate)
         {
-            if (!FitsRecounting(owner, more, files: 0, out var which))
+            if (_ledger.Refusal(owner, more, files: 0, Stored, said: written + count) is { } refusal)
             {
-                throw Full(which, written + count, owner);
+                throw refusal;
             }
 
-            OwnerUsage(owner).InFlightBytes += more;
-            _total.InFlightBytes += more;
+            _ledger.Add(owner, inFlightBytes: more);
         }
 
         return more;
@@ -312,45 +219,30 @@ internal sealed class FileStore : IDisposable
     /// <summary>An upload abandoned: its reservation goes back.</summary>
     internal void Release(string owner, long reserved, bool newFile)
     {
-        lock (_gate)
+        lock (_ledger.Gate)
         {
-            var usage = OwnerUsage(owner);
-            usage.InFlightBytes -= reserved;
-            _total.InFlightBytes -= reserved;
-            if (newFile)
-            {
-                usage.InFlightFiles--;
-                _total.InFlightFiles--;
-            }
+            _ledger.Add(owner, inFlightBytes: -reserved, inFlightFiles: newFile ? -1 : 0);
         }
     }
 
     /// <summary>An upload committed: its reservation becomes a stored file (replacing one of the same name).</summary>
     internal void Replace(string owner, string temp, string path, long reserved, bool newFile)
     {
-        lock (_gate)
+        lock (_ledger.Gate)
         {
             var old = new FileInfo(path);
             var oldCost = old.Exists ? Cost(old.Length) : 0;
             var replaced = old.Exists;
             File.Move(temp, path, overwrite: true);
-            var usage = OwnerUsage(owner);
-            usage.InFlightBytes -= reserved;
-            _total.InFlightBytes -= reserved;
-            usage.Bytes += reserved - oldCost;
-            _total.Bytes += reserved - oldCost;
-            if (newFile)
-            {
-                usage.InFlightFiles--;
-                _total.InFlightFiles--;
-            }
-
-            if (!replaced)
-            {
-                usage.Files++;
-                _total.Files++;
-            }
+            _ledger.Add(owner, bytes: reserved - oldCost, files: replaced ? 0 : 1, inFlightBytes: -reserved, inFlightFiles: newFile ? -1 : 0);
         }
+    }
+
+    /// <summary>What is on disk now: each stored file's owner and cost (expired ones are not counted).</summary>
+    private IEnumerable<(string Owner, long Cost)> Stored()
+    {
+        var now = _time.GetUtcNow();
+        return _layout.Owners().SelectMany(owner => ListIn(owner.FullName, now).Select(file => (owner.Name, Cost(file.Length))));
     }
 
     private static List<StoredFile> ListIn(string folder, DateTimeOffset now) =>
@@ -366,133 +258,4 @@ internal sealed class FileStore : IDisposable
 
     private static bool Expired(FileInfo file, DateTimeOffset now, AgentLimits? limits) =>
         limits is { FileLifetime.Ticks: > 0 } && now - file.LastWriteTimeUtc >= limits.FileLifetime;
-
-    /// <summary>The folder name of an owner: its address, IPv4-mapped IPv6 as IPv4, ':' as '-'.</summary>
-    private static string OwnerKey(IPAddress owner)
-    {
-        var address = owner.IsIPv4MappedToIPv6 ? owner.MapToIPv4()
-            : owner.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && owner.ScopeId != 0 ? new IPAddress(owner.GetAddressBytes())
-            : owner;
-        return address.ToString().Replace(':', '-');
-    }
-
-    // Under _gate.
-    private Usage OwnerUsage(string owner)
-    {
-        if (!_owners.TryGetValue(owner, out var usage))
-        {
-            _owners[owner] = usage = new Usage();
-        }
-
-        return usage;
-    }
-
-    // Under _gate.
-    private void Forget(string owner, long cost)
-    {
-        var usage = OwnerUsage(owner);
-        usage.Bytes -= cost;
-        usage.Files--;
-        _total.Bytes -= cost;
-        _total.Files--;
-    }
-
-    // Under _gate. The folder is counted again only on the way to a refusal, which is rare and worth a listing.
-    private bool FitsRecounting(string owner, long bytes, int files, out Quota which)
-    {
-        if (Fits(owner, bytes, files, out which))
-        {
-            return true;
-        }
-
-        Recount();
-        return Fits(owner, bytes, files, out which);
-    }
-
-    // Under _gate.
-    private bool Fits(string owner, long bytes, int files, out Quota which)
-    {
-        var usage = OwnerUsage(owner);
-        var mine = SourceOf(owner);
-        which = usage.Bytes + usage.InFlightBytes + bytes > mine.MaxStoredBytes ? Quota.AddressBytes
-            : _total.Bytes + _total.InFlightBytes + bytes > _limits.MaxStoredBytes ? Quota.TotalBytes
-            : files > 0 && usage.Files + usage.InFlightFiles + files > mine.MaxFiles ? Quota.AddressFiles
-            : files > 0 && _total.Files + _total.InFlightFiles + files > _limits.MaxFiles ? Quota.TotalFiles
-            : Quota.None;
-        return which == Quota.None;
-    }
-
-    // The per-address limits of an owner, from its folder name (the address, ':' written as '-').
-    private SourceLimits SourceOf(string owner) =>
-        _sources.For(IPAddress.TryParse(owner.Replace('-', ':'), out var address) ? address : IPAddress.None);
-
-    // Under _gate (or in the constructor): what is on disk now, keeping the reservations of uploads in progress.
-    private void Recount()
-    {
-        var now = _time.GetUtcNow();
-        foreach (var usage in _owners.Values)
-        {
-            usage.Bytes = 0;
-            usage.Files = 0;
-        }
-
-        _total = new Usage { InFlightBytes = _total.InFlightBytes, InFlightFiles = _total.InFlightFiles };
-        foreach (var owner in new DirectoryInfo(Directory).EnumerateDirectories())
-        {
-            var usage = OwnerUsage(owner.Name);
-            foreach (var file in ListIn(owner.FullName, now))
-            {
-                usage.Bytes += Cost(file.Length);
-                usage.Files++;
-            }
-
-            _total.Bytes += usage.Bytes;
-            _total.Files += usage.Files;
-        }
-    }
-
-    /// <summary>Files an earlier agent kept in one folder for everyone go to the host's own address, loopback.</summary>
-    private void AdoptLegacyFiles()
-    {
-        var loopback = OwnerDirectory(IPAddress.Loopback);
-        foreach (var legacy in new DirectoryInfo(Directory).EnumerateFiles().Where(f => FileNames.IsValid(f.Name)))
-        {
-            System.IO.Directory.CreateDirectory(loopback);
-            legacy.MoveTo(Path.Combine(loopback, legacy.Name), overwrite: false);
-        }
-    }
-
-    private static StorageException NotFound(string name) => new(StorageError.NotFound, $"no file named '{name}' (see /files)");
-
-    private StorageException TooLarge(long length) =>
-        new(StorageError.FileTooLarge, $"file too large: {length} bytes is over the per-file limit of {_limits.MaxFileBytes} bytes");
-
-    // Under _gate.
-    private StorageException Full(Quota which, long length, string owner) => which == Quota.AddressBytes
-        ? new(StorageError.StorageFull, $"storage full for your address: {length} more bytes would exceed its quota of {SourceOf(owner).MaxStoredBytes} bytes; delete some files (/rm NAME or curl -X DELETE)"
-            + LimitAdvice.ForClass(SourceOf(owner)))
-        : new(StorageError.StorageFull, $"storage full: {length} more bytes would exceed the agent's total of {_limits.MaxStoredBytes} bytes ({_total.Bytes + _total.InFlightBytes} used)");
-
-    private StorageException TooMany(Quota which, string owner) => which == Quota.AddressFiles
-        ? new(StorageError.TooManyFiles, $"too many files: your address may keep {SourceOf(owner).MaxFiles}; delete some (/rm NAME or curl -X DELETE)" + LimitAdvice.ForClass(SourceOf(owner)))
-        : which == Quota.TotalFiles
-            ? new(StorageError.TooManyFiles, $"too many files: the agent keeps at most {_limits.MaxFiles} in all; try again later")
-            : Full(which, Block, owner);
-
-    private enum Quota
-    {
-        None,
-        AddressBytes,
-        TotalBytes,
-        AddressFiles,
-        TotalFiles,
-    }
-
-    private sealed class Usage
-    {
-        public long Bytes;
-        public int Files;
-        public long InFlightBytes;
-        public int InFlightFiles;
-    }
 }

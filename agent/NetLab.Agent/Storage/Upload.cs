@@ -49,7 +49,7 @@ internal sealed class Upload : IAsyncDisposable
     {
         if (_expected is { } n && Length + bytes.Length > n)
         {
-            throw new StorageException(StorageError.Incomplete, $"more bytes than announced: expected {n}");
+            throw StorageException.MoreThanAnnounced(n);
         }
 
         _reserved += _store.Reserve(_owner, Length, _reserved, bytes.Length);
@@ -62,7 +62,7 @@ internal sealed class Upload : IAsyncDisposable
     {
         if (_expected is { } n && Length != n)
         {
-            throw new StorageException(StorageError.Incomplete, $"transfer incomplete: {Length} of {n} bytes arrived; nothing was stored");
+            throw StorageException.Incomplete(Length, n);
         }
 
         await _stream.FlushAsync();

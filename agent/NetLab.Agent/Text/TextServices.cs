@@ -5,7 +5,8 @@ using NetLab.Agent.Storage;
 
 namespace NetLab.Agent.Text;
 
-/// <summary>What text sessions share. Each part is a plain object, so a test can build one without a host.</summary>
+/// <summary>What text sessions use, and all they use. Each part is a plain object, so a test can build one without a host.</summary>
+/// <param name="Port">The lab port, which every hint a session gives names.</param>
 /// <param name="Limits">The agent's limits.</param>
 /// <param name="Files">The file store (/recv, /send, /files, /cat, /sha256, /rm).</param>
 /// <param name="Rooms">Chat rooms (/join).</param>
@@ -17,6 +18,7 @@ namespace NetLab.Agent.Text;
 /// <param name="Logger">Where session events are logged.</param>
 /// <param name="Stopping">Cancelled when the agent stops: idle sessions say goodbye.</param>
 internal sealed record TextServices(
+    int Port,
     AgentLimits Limits,
     FileStore Files,
     ChatRooms Rooms,

@@ -12,103 +12,98 @@ internal sealed partial class TextSession
 {
     private long _sourceBytes;
 
-    /// <summary>Every command the session knows (the sniffer takes a connection that starts with one for a session).</summary>
-    internal static readonly string[] CommandNames =
-        ["/help", "/whoami", "/time", "/echo", "/join", "/leave", "/recv", "/send", "/files", "/sha256", "/cat", "/rm", "/discard", "/source", "/listen"];
+    /// <summary>
+    /// Every command the session knows, in /help's order: its name, what it takes, its help (null: not listed, as
+    /// /listen, which only <c>netlab-agent listen</c> on the host sends), and what it does. In help, <c>{port}</c>
+    /// is the agent's real port and <c>{max}</c> the largest generated reply.
+    /// </summary>
+    private static readonly Command[] Commands =
+    [
+        new("/help", "", ["this list"], (s, _) => Then(s.WriteLinesAsync(HelpLines(s._services.Port, s._services.Limits)))),
+        new("/whoami", "", ["your address and port as the agent sees them (behind NAT: your router's)"], (s, _) => Then(s.WriteLinesAsync($"you are {s.Peer} as the agent sees you"))),
+        new("/time", "", ["the agent's clock, UTC"], (s, _) => Then(s.WriteLinesAsync(s._services.Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)))),
+        new("/echo", "", ["echo mode: every line comes back as sent; /echo again to leave"], (s, _) => Then(s.ToggleEchoAsync())),
+        new("/join", "ROOM", ["chat: your lines go to everyone in ROOM (like ncat --chat); /leave to stop"], (s, room) => Then(s.JoinAsync(room))),
+        new("/leave", "", null, (s, _) => Then(s.LeaveAsync())),
+        new("/recv", "NAME [SIZE]",
+            ["the next connection from your address that sends at once is stored raw into NAME", "(then: ncat --send-only HOST {port} < FILE); with SIZE it must be exactly that long"],
+            (s, argument) => Then(s.ArmAsync(TransferDirection.Receive, argument))),
+        new("/send", "NAME",
+            ["the next connection from your address that closes its sending side at once gets NAME", "(then: ncat HOST {port} < /dev/null > FILE)"],
+            (s, argument) => Then(s.ArmAsync(TransferDirection.Send, argument))),
+        new("/files", "", ["your stored files (a file belongs to the address that stored it)"], (s, _) => Then(s.ListFilesAsync())),
+        new("/sha256", "NAME", ["a stored file's SHA-256, as sha256sum prints it"], (s, name) => Then(s.WithFileAsync("/sha256", name, s.Sha256Async))),
+        new("/cat", "NAME", ["a stored file's bytes"], (s, name) => Then(s.WithFileAsync("/cat", name, s.CatAsync))),
+        new("/rm", "NAME", ["delete a stored file"], (s, name) => Then(s.WithFileAsync("/rm", name, s.RemoveAsync))),
+        new("/discard", "", ["drop everything you send until you close your side, then report bytes, time, MB/s"], (s, _) => s.StartDiscardAsync()),
+        new("/source", "N", ["send N bytes (e.g. 10M; at most {max}) and close: measure download speed"], (s, count) => s.StartSourceAsync(count)),
+        new("/listen", "ADDRESS", null, (s, address) => s.ListenAsync(address)),
+    ];
 
-    /// <summary>The /help list, with the agent's real port in its examples.</summary>
+    private static readonly Dictionary<string, Command> ByName = Commands.ToDictionary(c => c.Name, StringComparer.Ordinal);
+
+    /// <summary>Every command's name (the sniffer takes a connection that starts with one for a session).</summary>
+    internal static readonly string[] CommandNames = [.. Commands.Select(c => c.Name)];
+
+    /// <summary>The /help list, from <see cref="Commands"/>, with the agent's real port in its examples.</summary>
     internal static string[] HelpLines(int port, AgentLimits limits) =>
     [
         "Commands (anything else gets \"What?\"; a line q closes the connection):",
-        "  /help              this list",
-        "  /whoami            your address and port as the agent sees them (behind NAT: your router's)",
-        "  /time              the agent's clock, UTC",
-        "  /echo              echo mode: every line comes back as sent; /echo again to leave",
-        "  /join ROOM         chat: your lines go to everyone in ROOM (like ncat --chat); /leave to stop",
-        "  /recv NAME [SIZE]  the next connection from your address that sends at once is stored raw into NAME",
-        $"                     (then: ncat --send-only HOST {port} < FILE); with SIZE it must be exactly that long",
-        "  /send NAME         the next connection from your address that closes its sending side at once gets NAME",
-        $"                     (then: ncat HOST {port} < /dev/null > FILE)",
-        "  /files             your stored files (a file belongs to the address that stored it)",
-        "  /sha256 NAME       a stored file's SHA-256, as sha256sum prints it",
-        "  /cat NAME          a stored file's bytes",
-        "  /rm NAME           delete a stored file",
-        "  /discard           drop everything you send until you close your side, then report bytes, time, MB/s",
-        $"  /source N          send N bytes (e.g. 10M; at most {ByteSize.Format(limits.MaxGeneratedBytes)}) and close: measure download speed",
+        .. Commands.Where(c => c.Help is not null).SelectMany(c => c.Help!.Select((line, i) =>
+            (i == 0 ? $"  {(c.Name + " " + c.Arguments).TrimEnd(),-17}  " : new string(' ', 21))
+            + line.Replace("{port}", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                  .Replace("{max}", ByteSize.Format(limits.MaxGeneratedBytes), StringComparison.Ordinal))),
         "  q                  quit",
     ];
 
     private async ValueTask<LineAction> RunCommandAsync(string text)
     {
         var space = text.IndexOf(' ');
-        var command = space < 0 ? text : text[..space];
+        var name = space < 0 ? text : text[..space];
         var argument = space < 0 ? "" : text[(space + 1)..].Trim();
-        switch (command)
+        if (!ByName.TryGetValue(name, out var command))
         {
-            case "/help":
-                await WriteLinesAsync(HelpLines(_port, _services.Limits));
-                break;
-            case "/whoami":
-                await WriteLinesAsync($"you are {Peer} as the agent sees you");
-                break;
-            case "/time":
-                await WriteLinesAsync(_services.Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-                break;
-            case "/echo":
-                _mode = _mode == Mode.Echo ? Mode.Chatter : Mode.Echo;
-                await WriteLinesAsync(_mode == Mode.Echo
-                    ? "OK echo mode: every line comes back as you sent it; /echo to leave, q to quit"
-                    : "OK echo mode off");
-                break;
-            case "/join":
-                await JoinAsync(argument);
-                break;
-            case "/leave":
-                await LeaveAsync();
-                break;
-            case "/recv":
-                await ArmAsync(TransferDirection.Receive, argument);
-                break;
-            case "/send":
-                await ArmAsync(TransferDirection.Send, argument);
-                break;
-            case "/files":
-                await ListFilesAsync();
-                break;
-            case "/sha256":
-                await WithFileAsync(command, argument, Sha256Async);
-                break;
-            case "/cat":
-                await WithFileAsync(command, argument, CatAsync);
-                break;
-            case "/rm":
-                await WithFileAsync(command, argument, RemoveAsync);
-                break;
-            case "/discard":
-                await WriteLinesAsync("OK discarding everything you send until you close your side (EOF); then I report bytes, time and MB/s");
-                return LineAction.Discard;
-            case "/listen":
-                return await ListenAsync(argument);
-            case "/source":
-                if (!ByteSize.TryParse(argument, out _sourceBytes) || _sourceBytes > _services.Limits.MaxGeneratedBytes)
-                {
-                    await WriteLinesAsync($"ERROR usage: /source N, with N a byte count up to {ByteSize.Format(_services.Limits.MaxGeneratedBytes)} (e.g. 1000, 64K, 10M)");
-                    break;
-                }
-
-                if (!await ReserveAsync(_sourceBytes))
-                {
-                    break;
-                }
-
-                return LineAction.Source;
-            default:
-                await WriteLinesAsync($"ERROR unknown command {command}; type /help for the list");
-                break;
+            await WriteLinesAsync($"ERROR unknown command {name}; type /help for the list");
+            return LineAction.Continue;
         }
 
+        return await command.Run(this, argument);
+    }
+
+    /// <summary>A command that answers and leaves the session as it was.</summary>
+    private static async ValueTask<LineAction> Then(ValueTask answering)
+    {
+        await answering;
         return LineAction.Continue;
     }
+
+    private ValueTask ToggleEchoAsync()
+    {
+        _mode = _mode == Mode.Echo ? Mode.Chatter : Mode.Echo;
+        return WriteLinesAsync(_mode == Mode.Echo
+            ? "OK echo mode: every line comes back as you sent it; /echo to leave, q to quit"
+            : "OK echo mode off");
+    }
+
+    private async ValueTask<LineAction> StartDiscardAsync()
+    {
+        await WriteLinesAsync("OK discarding everything you send until you close your side (EOF); then I report bytes, time and MB/s");
+        return LineAction.Discard;
+    }
+
+    private async ValueTask<LineAction> StartSourceAsync(string argument)
+    {
+        if (!ByteSize.TryParse(argument, out _sourceBytes) || _sourceBytes > _services.Limits.MaxGeneratedBytes)
+        {
+            await WriteLinesAsync($"ERROR usage: /source N, with N a byte count up to {ByteSize.Format(_services.Limits.MaxGeneratedBytes)} (e.g. 1000, 64K, 10M)");
+            return LineAction.Continue;
+        }
+
+        return await ReserveAsync(_sourceBytes) ? LineAction.Source : LineAction.Continue;
+    }
+
+    /// <summary>One text command: its name, what it takes, its /help lines (null: unlisted), and what it does.</summary>
+    private sealed record Command(string Name, string Arguments, string[]? Help, Func<TextSession, string, ValueTask<LineAction>> Run);
 
     /// <summary>
     /// <c>/listen ADDR</c>, what <c>netlab-agent listen</c> on the host sends: only from the host itself. The
@@ -136,7 +131,7 @@ internal sealed partial class TextSession
         }
 
         Listening = wait;
-        await WriteLinesAsync($"OK waiting for the next connection from {wait.From} on port {_port}; connections from other addresses get the lab as usual");
+        await WriteLinesAsync($"OK waiting for the next connection from {wait.From} on port {_services.Port}; connections from other addresses get the lab as usual");
         return LineAction.Listen;
     }
 
@@ -223,14 +218,14 @@ internal sealed partial class TextSession
         }
         else if (size > _services.Limits.MaxFileBytes)
         {
-            await WriteLinesAsync($"ERROR file too large: {size} bytes is over the per-file limit of {_services.Limits.MaxFileBytes} bytes");
+            await WriteLinesAsync($"ERROR {StorageException.TooLarge(size.Value, _services.Limits).Message}");
             return;
         }
 
         var timeout = _services.Limits.ArmTimeout;
         var armed = direction == TransferDirection.Receive
-            ? $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that sends at once is stored raw into {name}{(size is null ? "" : $" (exactly {size} bytes)")}. Try: ncat --send-only HOST {_port} < FILE"
-            : $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that closes its sending side at once receives {name} ({length} bytes). Try: ncat HOST {_port} < /dev/null > FILE";
+            ? $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that sends at once is stored raw into {name}{(size is null ? "" : $" (exactly {size} bytes)")}. Try: ncat --send-only HOST {_services.Port} < FILE"
+            : $"OK armed: the next connection from {Peer.Address} within {timeout.TotalSeconds:0} s that closes its sending side at once receives {name} ({length} bytes). Try: ncat HOST {_services.Port} < /dev/null > FILE";
         await WriteLinesAsync(_services.Arming.Arm(Peer.Address, new ArmedTransfer(direction, name, size, this, Post, armed)));
     }
 
@@ -239,7 +234,7 @@ internal sealed partial class TextSession
         var files = _services.Files.List(Peer.Address);
         if (files.Count == 0)
         {
-            await WriteLinesAsync($"(no files from {Peer.Address}; store one with /recv NAME or curl -T FILE http://HOST:{_port}/files/)");
+            await WriteLinesAsync($"(no files from {Peer.Address}; store one with /recv NAME or curl -T FILE http://HOST:{_services.Port}/files/)");
             return;
         }
 
@@ -304,7 +299,7 @@ internal sealed partial class TextSession
             return true;
         }
 
-        await WriteLinesAsync($"ERROR over the egress budget: {bytes} more bytes to {Peer.Address} would exceed it: {egress.Why(bytes, wait)}");
+        await WriteLinesAsync($"ERROR {egress.Refusal(bytes, wait)}");
         return false;
     }
 

@@ -50,7 +50,6 @@ internal sealed partial class TextSession : IDisposable
     private readonly ITimer _idle;
     private readonly CancellationTokenSource _reads;
     private readonly bool _overTls;
-    private readonly int _port;
     private SessionOutput.Turn? _turn;
     private volatile string? _goneReason;
     private Mode _mode = Mode.Chatter;
@@ -77,17 +76,15 @@ internal sealed partial class TextSession : IDisposable
 
     /// <param name="transport">The connection's pipes (inside TLS when <paramref name="overTls"/>).</param>
     /// <param name="peer">The client as the agent sees it.</param>
-    /// <param name="port">The agent's port, for the hints the session gives.</param>
     /// <param name="connection">The connection's limits (shed, egress); null for a session no table admitted (tests).</param>
     /// <param name="services">What sessions share.</param>
     /// <param name="overTls">The session runs inside TLS.</param>
-    public TextSession(IDuplexPipe transport, IPEndPoint peer, int port, LabConnection? connection, TextServices services, bool overTls)
+    public TextSession(IDuplexPipe transport, IPEndPoint peer, LabConnection? connection, TextServices services, bool overTls)
     {
         _services = services;
         _connection = connection;
         _input = transport.Input;
         _overTls = overTls;
-        _port = port;
         Peer = peer;
         _out = new SessionOutput(transport.Output, services.Limits.StallTimeout, services.Time, Overwhelmed);
         _reads = CancellationTokenSource.CreateLinkedTokenSource(services.Stopping, connection?.Shed ?? CancellationToken.None);
@@ -173,7 +170,7 @@ internal sealed partial class TextSession : IDisposable
             var action = LineAction.Continue;
             var lines = 0;
             var blank = 0;
-            while (action == LineAction.Continue && TryReadLine(ref buffer, result.IsCompleted, out var line, out var lineStart))
+            while (action == LineAction.Continue && TextLines.TryRead(ref buffer, result.IsCompleted, out var line, out var lineStart))
             {
                 lines++;
                 blank += line.IsEmpty ? 1 : 0;
@@ -255,40 +252,6 @@ internal sealed partial class TextSession : IDisposable
         : _goneReason is { } gone ? $"ERROR {gone}; closing"
         : $"ERROR idle for {_services.Limits.IdleTimeout.TotalSeconds:0} s without a whole line (the idle timeout); closing";
 
-    /// <summary>
-    /// Takes one line (without its line ending) off the buffer. At EOF an unterminated last line counts too,
-    /// as nc sends it when stdin has no final newline.
-    /// </summary>
-    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool atEof, out ReadOnlySequence<byte> line, out SequencePosition lineStart)
-    {
-        lineStart = buffer.Start;
-        var newline = buffer.PositionOf((byte)'\n');
-        if (newline is null)
-        {
-            if (!atEof || buffer.IsEmpty)
-            {
-                line = default;
-                return false;
-            }
-
-            line = buffer;
-            buffer = buffer.Slice(buffer.End);
-        }
-        else
-        {
-            line = buffer.Slice(0, newline.Value);
-            buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
-        }
-
-        // CRLF, and the CR CR LF that telnet sends when its input is a pipe.
-        while (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
-        {
-            line = line.Slice(0, line.Length - 1);
-        }
-
-        return true;
-    }
-
     private async ValueTask<LineAction> HandleLineAsync(ReadOnlySequence<byte> line)
     {
         if (line.Length == 1 && line.FirstSpan[0] == (byte)'q')
@@ -347,7 +310,7 @@ internal sealed partial class TextSession : IDisposable
         }
 
         refusal = wait > TimeSpan.Zero
-            ? $"ERROR over the egress budget: the agent has sent {Peer.Address} all it may for now: {_connection!.Egress!.Why(1, wait)}"
+            ? $"ERROR {_connection!.Egress!.Refusal(1, wait)}"
             : "";
         return wait > TimeSpan.Zero;
     }

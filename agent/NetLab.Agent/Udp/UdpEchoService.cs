@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using NetLab.Agent.Connections;
-using NetLab.Agent.Hosting;
+using NetLab.Agent.Internet;
 
 namespace NetLab.Agent.Udp;
 
@@ -11,7 +11,12 @@ namespace NetLab.Agent.Udp;
 /// echoes lines, and netlab's probes, which carry a sequence number and timestamp, measure loss and RTT),
 /// within the limits of <see cref="UdpLimiter"/> and the egress budget.
 /// </summary>
-internal sealed class UdpEchoService(Socket socket, LabServices lab) : BackgroundService
+/// <param name="socket">The bound UDP socket (the lab port's number).</param>
+/// <param name="limiter">Per-address datagram limits, and the counts /health reports.</param>
+/// <param name="egress">The egress budget each echo is charged to.</param>
+/// <param name="use">Lab use: a netlab probe or a typed line keeps the host alive.</param>
+/// <param name="clientLog">Where a failed send is said once.</param>
+internal sealed class UdpEchoService(Socket socket, UdpLimiter limiter, EgressBudget egress, LabUse use, ClientLog clientLog) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -37,20 +42,20 @@ internal sealed class UdpEchoService(Socket socket, LabServices lab) : Backgroun
 
             var source = ConnectionExtensions.Normalize((IPEndPoint)received.RemoteEndPoint).Address;
             var datagram = buffer.AsMemory(0, received.ReceivedBytes);
-            if (!lab.Udp.TryEcho(source))
+            if (!limiter.TryEcho(source))
             {
                 continue;
             }
 
-            if (!lab.Egress.TrySendDatagram(source, datagram.Length))
+            if (!egress.TrySendDatagram(source, datagram.Length))
             {
-                lab.Udp.CountDropped();
+                limiter.CountDropped();
                 continue;
             }
 
             if (IsLabDatagram(datagram.Span))
             {
-                lab.Use.Record(source);
+                use.Record(source);
             }
 
             try
@@ -59,7 +64,7 @@ internal sealed class UdpEchoService(Socket socket, LabServices lab) : Backgroun
             }
             catch (SocketException e)
             {
-                lab.ClientLog.ClientFailed(source, "UDP echo could not be sent", e);
+                clientLog.ClientFailed(source, "UDP echo could not be sent", e);
             }
             catch (OperationCanceledException)
             {

@@ -259,13 +259,17 @@ public sealed class FileStoreTests : IDisposable
     }
 
     [Fact]
-    public void Files_of_an_agent_that_kept_one_folder_for_everyone_go_to_loopback()
+    public void A_file_outside_every_owner_folder_is_neither_anyone_s_nor_counted()
     {
+        // The layout of before 2026-12-02 kept files/NAME for everyone. Its files are past the 24-hour file lifetime
+        // on every host, so they are not adopted: such a file belongs to no address and costs no quota.
         Directory.CreateDirectory(Path.Combine(_dir, "files"));
         File.WriteAllBytes(Path.Combine(_dir, "files", "outputfile"), new byte[50]);
         using var store = new FileStore(_dir, new AgentLimits());
-        Assert.Equal(50, store.Find(IPAddress.Loopback, "outputfile").Length);
-        Assert.Equal(Block, store.UsedBytes);
+        Assert.Throws<StorageException>(() => store.Find(IPAddress.Loopback, "outputfile"));
+        Assert.Empty(store.List(IPAddress.Loopback));
+        Assert.Equal(0, store.UsedBytes);
+        Assert.Equal(0, store.FileCount);
     }
 
     private static async Task StoreAsync(FileStore store, IPAddress owner, string name, int length)
