@@ -115,7 +115,7 @@ step "4. The Flask pages: /, /index, /index/<name>, /data?format="
 show "curl -s http://$host:$port/index | head -6; curl -s http://$host:$port/data?format=json; echo"
 
 step "7. Remote: the same commands work against a cloud host running netlab-agent on port 11211"
-echo "  see the README's AWS section"
+echo "  see docs/aws.md"
 
 echo
 if [[ ${#failed[@]} -gt 0 ]]; then

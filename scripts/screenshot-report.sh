@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Makes docs/report.png, the README's picture of `netlab lab --report FILE.html`: builds netlab, runs the whole lab
-# against its in-process agent on 127.0.0.1 with the report written into a temporary folder, and photographs the page
-# with Debian's headless Chromium (scripts/install-tools.sh installs it; nothing downloads a browser). Chromium's
-# background services are off, and the page itself loads nothing: the picture is made without the network.
+# Makes docs/report.png, the picture of `netlab lab --report FILE.html` in README.md and docs/cli.md: builds netlab,
+# runs the whole lab against its in-process agent on 127.0.0.1 with the report written into a temporary folder, and
+# photographs the page with Debian's headless Chromium (scripts/install-tools.sh installs it; nothing downloads a
+# browser). Chromium's background services are off, and the page itself loads nothing: the picture is made without the
+# network.
 # Usage: scripts/screenshot-report.sh [--height PIXELS] [--out FILE.png]     (1280 px wide; default 2300 px tall)
 set -euo pipefail
 

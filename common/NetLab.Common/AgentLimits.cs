@@ -3,7 +3,7 @@ namespace NetLab;
 /// <summary>
 /// Every limit the agent enforces, in the one place they live. Each one, when hit, gives the client a clear
 /// error line or status; each has a command-line option (Hosting/LimitOptions.cs) whose default is read from
-/// here. The defaults are sized for a lab host on the open internet: see the README's cost section.
+/// here. The defaults are sized for a lab host on the open internet: see docs/aws.md's cost section.
 /// </summary>
 public sealed record AgentLimits
 {

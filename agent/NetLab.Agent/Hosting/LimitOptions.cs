@@ -7,14 +7,14 @@ namespace NetLab.Agent.Hosting;
 
 /// <summary>
 /// One command-line option per <see cref="AgentLimits"/> property. The default each one shows and applies is
-/// read from <c>new AgentLimits()</c>, so a limit's default exists once, in AgentLimits; the README's table is
+/// read from <c>new AgentLimits()</c>, so a limit's default exists once, in AgentLimits; docs/agent.md's table is
 /// checked against this list by a test.
 /// </summary>
 internal static class LimitOptions
 {
     private static readonly AgentLimits Defaults = new();
 
-    /// <summary>Every limit option, in the order the help and the README list them.</summary>
+    /// <summary>Every limit option, in the order the help and docs/agent.md list them.</summary>
     public static IReadOnlyList<LimitOption> All { get; } =
     [
         Count("--max-connections", "Open connections in total; when full, the busiest address's oldest idle one makes room", l => l.MaxConnections, (l, v) => l with { MaxConnections = v }),

@@ -7,7 +7,7 @@ namespace NetLab.Agent.Internet;
 /// idle time-to-live goes by <see cref="SinceLastUse"/>.
 /// </summary>
 /// <remarks>
-/// The rule (the README states it too). A <em>lab action</em> is: a turn in a text session (the client sent
+/// The rule (docs/internet.md states it too). A <em>lab action</em> is: a turn in a text session (the client sent
 /// one or more whole lines, then waited for the answer; a slash command counts twice); an HTTP request that a
 /// lab route answered (not /health, not a 404); a UDP datagram that is a netlab probe or a line of text, as
 /// <c>nc -u</c> sends, within the UDP rate limits; progress of a transfer. An address counts as a student once

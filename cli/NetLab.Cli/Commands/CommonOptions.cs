@@ -13,7 +13,7 @@ namespace NetLab.Cli.Commands;
 /// </summary>
 internal static class CommonOptions
 {
-    public static Option<bool> Json() => new("--json") { Description = "Print one JSON document (schema in the README) instead of text" };
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON document (schema in docs/json.md) instead of text" };
 
     public static Option<int> Port(string description = "The agent's port (TCP and UDP)") => new("--port", "-p")
     {

@@ -5,7 +5,7 @@ using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Exercises;
 
-/// <summary>One exercise's outcome, as printed and as serialized in <c>--json</c> (schema netlab.connect/3, README).</summary>
+/// <summary>One exercise's outcome, as printed and as serialized in <c>--json</c> (schema netlab.connect/3, docs/json.md).</summary>
 /// <remarks><see cref="Try"/> and <see cref="Error"/> mark commands in `backticks` (see <see cref="CommandText"/>); JSON has them plain.</remarks>
 internal sealed record ExerciseResult(
     [property: JsonPropertyName("id")] string Id,

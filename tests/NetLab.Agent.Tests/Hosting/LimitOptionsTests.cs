@@ -3,7 +3,7 @@ using NetLab.Agent.Hosting;
 
 namespace NetLab.Agent.Tests.Hosting;
 
-/// <summary>Every limit has its option, its default exists once (in AgentLimits), and the README says so.</summary>
+/// <summary>Every limit has its option, its default exists once (in AgentLimits), and docs/agent.md says so.</summary>
 public class LimitOptionsTests
 {
     [Fact]
@@ -15,7 +15,7 @@ public class LimitOptionsTests
 
         foreach (var option in LimitOptions.All)
         {
-            // The default as the help and the README write it, given on the command line, is the default itself.
+            // The default as the help and docs/agent.md write it, given on the command line, is the default itself.
             var parsed = AgentCommand.Create(_ => Task.FromResult(0)).Parse([option.Name, option.DefaultText]);
             Assert.Empty(parsed.Errors);
             Assert.Equal(new AgentLimits(), LimitOptions.From(parsed));
@@ -47,12 +47,12 @@ public class LimitOptionsTests
     }
 
     [Fact]
-    public void The_README_lists_every_limit_with_its_default()
+    public void The_agent_docs_list_every_limit_with_its_default()
     {
-        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+        var docs = File.ReadAllText(Path.Combine(Repository.Root, "docs", "agent.md"));
         foreach (var option in LimitOptions.All)
         {
-            Assert.Contains($"| `{option.Name}` | {option.DefaultText} |", readme);
+            Assert.Contains($"| `{option.Name}` | {option.DefaultText} |", docs);
         }
     }
 }
