@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests drive when missing (Debian's classic network clients,
 # the pinned AWS CDK CLI), then dotnet test on the solution, one test project after another.
+#
+#   ./test.sh          everything, as CI runs it (.ci/run)
+#   ./test.sh --fast   the inner loop: every test not marked [Trait("Loop", "Slow")] (no root, namespaces,
+#                      containers, emulators, browsers or CDK synth), in under two minutes once built
+# Further arguments go to dotnet test (e.g. --filter FullyQualifiedName~Sniffer).
 set -euo pipefail
 cd "$(dirname "$0")"
 
+fast=0
+if [[ ${1:-} == --fast ]]; then
+  fast=1
+  shift
+fi
+
 scripts/install-tools.sh
-if [[ ! -x node_modules/.bin/cdk ]] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+if [[ $fast == 0 ]] && { [[ ! -x node_modules/.bin/cdk ]] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; }; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
@@ -19,7 +30,11 @@ export CDK_DISABLE_VERSION_CHECK=1
 export CDK_DISABLE_CLI_TELEMETRY=true
 
 status=0
-dotnet test NetLabCloud.sln --nologo -m:1 "$@" 2>&1 | tee "$log" || status=$?
+filter=()
+if [[ $fast == 1 ]]; then
+  filter=(--filter "Loop!=Slow")
+fi
+dotnet test NetLabCloud.sln --nologo -m:1 "${filter[@]}" "$@" 2>&1 | tee "$log" || status=$?
 
 # One closing line over every test project: "N passed, N failed".
 awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {

@@ -5,6 +5,7 @@ using NetLab.Infra.Tests.Support;
 namespace NetLab.Infra.Tests;
 
 /// <summary>Context values change the stack, and bad ones stop synth with a reason.</summary>
+[Trait("Loop", "Slow")] // CDK synth (jsii)
 public class ContextOverrideTests
 {
     [Fact]

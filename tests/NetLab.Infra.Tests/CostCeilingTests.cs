@@ -7,6 +7,7 @@ namespace NetLab.Infra.Tests;
 /// The stop AWS enforces (an EventBridge rule on "running" starts a Step Functions wait, then ec2:StopInstances),
 /// and the least privilege of every role in the stack, read from the template.
 /// </summary>
+[Trait("Loop", "Slow")] // CDK synth (jsii)
 public class CostCeilingTests(DefaultStackFixture fixture) : IClassFixture<DefaultStackFixture>
 {
     private static readonly int DefaultHours = (int)new NetLab.AgentLimits().MaxLifetime.TotalHours;

@@ -7,6 +7,7 @@ namespace NetLab.Infra.Tests;
 /// cdk-nag, the CDK's own rule packs, on the synthesized template: every AwsSolutions finding is either fixed or
 /// suppressed in code next to its resource, with the reason; a new finding fails this test.
 /// </summary>
+[Trait("Loop", "Slow")] // CDK synth (jsii)
 public sealed class NagTests : IDisposable
 {
     private static readonly JsonSerializerOptions FindingJson = new() { PropertyNameCaseInsensitive = true };

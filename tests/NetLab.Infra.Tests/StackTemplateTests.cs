@@ -4,6 +4,7 @@ using NetLab.Infra.Tests.Support;
 namespace NetLab.Infra.Tests;
 
 /// <summary>The template, property by property, as DESIGN.md and the stack issue describe it.</summary>
+[Trait("Loop", "Slow")] // CDK synth (jsii)
 public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<DefaultStackFixture>
 {
     private LabTemplate Lab => fixture.Lab;

@@ -8,6 +8,7 @@ namespace NetLab.Infra.Tests;
 /// template linted by cfn-lint.
 /// Each synth gets its own TMPDIR, removed afterwards (jsii leaves ~66 MB there).
 /// </summary>
+[Trait("Loop", "Slow")] // CDK synth (jsii) and the CDK CLI
 public sealed class SynthTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-synth-").FullName;

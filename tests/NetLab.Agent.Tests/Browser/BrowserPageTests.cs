@@ -10,6 +10,7 @@ namespace NetLab.Agent.Tests.Browser;
 /// (<c>--web-port</c>, plain HTTP where the client speaks first) and HTTPS on the lab port (TLS speaks first).
 /// </summary>
 [Collection(Alone.Name)] // a browser is a dozen processes, and the preconnect cases time silences: alone, as the classroom
+[Trait("Loop", "Slow")] // a browser (Chromium)
 public class BrowserPageTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
     public static TheoryData<string> Sites => new() { "web", "https" };

@@ -11,6 +11,7 @@ namespace NetLab.Agent.Tests.Browser;
 /// the server speaks first to silence, that socket got the text banner, read as the HTTP response.
 /// </summary>
 [Collection(Alone.Name)]
+[Trait("Loop", "Slow")] // a browser (Chromium)
 public class PreconnectTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
     private static readonly TimeSpan Think = TimeSpan.FromSeconds(2.5);

@@ -5,6 +5,7 @@ using NetLab.Testing;
 namespace NetLab.Agent.Tests.Connections;
 
 /// <summary>Every wait has a bound: a client that stops sending or reading is closed, with a reason, not held for ever.</summary>
+[Trait("Loop", "Slow")] // waits out real idle and stall timeouts (about 35 s)
 public class TimeoutTests : IAsyncLifetime
 {
     private TestAgent _agent = null!;

@@ -5,6 +5,7 @@ using NetLab.Testing;
 namespace NetLab.Agent.Tests.Hosting;
 
 /// <summary>netlab-agent as an operator runs it: its command line, its errors, and SIGTERM.</summary>
+[Trait("Loop", "Slow")] // starts netlab-agent processes
 public sealed class AgentProcessTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("netlab-proc-").FullName;

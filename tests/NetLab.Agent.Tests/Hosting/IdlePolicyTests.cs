@@ -3,6 +3,7 @@ using NetLab.Testing;
 
 namespace NetLab.Agent.Tests.Hosting;
 
+[Trait("Loop", "Slow")] // starts netlab-agent processes
 public sealed class IdlePolicyTests : IDisposable
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(60);

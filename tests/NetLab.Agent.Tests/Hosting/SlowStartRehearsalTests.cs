@@ -11,6 +11,7 @@ namespace NetLab.Agent.Tests.Hosting;
 /// beside them on two cores the starts would measure the suite, not the agent.
 /// </summary>
 [Collection(Alone.Name)]
+[Trait("Loop", "Slow")] // an emulator: the agent under qemu-aarch64, started 20 times
 public sealed class SlowStartRehearsalTests
 {
     /// <summary>netlab's build output, copied beside the tests by the project reference.</summary>

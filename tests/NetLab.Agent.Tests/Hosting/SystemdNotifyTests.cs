@@ -9,6 +9,7 @@ namespace NetLab.Agent.Tests.Hosting;
 /// listens and STOPPING=1 on SIGTERM, even where it cannot see its parent (ProtectProc=invisible; here its parent
 /// is the test, not systemd at all). The boot rehearsal checks the same under a real systemd.
 /// </summary>
+[Trait("Loop", "Slow")] // starts netlab-agent processes
 public sealed class SystemdNotifyTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("netlab-notify-").FullName;

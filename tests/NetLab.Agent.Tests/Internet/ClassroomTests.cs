@@ -10,6 +10,7 @@ namespace NetLab.Agent.Tests.Internet;
 /// internet, or deployed for one student), nothing crashes and every refusal says what to do.
 /// </summary>
 [Collection(Alone.Name)]
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class ClassroomTests : IDisposable
 {
     private const int Students = 30;

@@ -5,6 +5,7 @@ using NetLab.Testing;
 namespace NetLab.Agent.Tests.Internet;
 
 /// <summary>The connection limits as the internet meets them: per address, a full table, and loopback, which is never refused.</summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class ConnectionLimitTests : IDisposable
 {
     private readonly TestInternet _net = new(clientAddresses: 110);

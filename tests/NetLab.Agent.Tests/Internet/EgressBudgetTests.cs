@@ -7,6 +7,7 @@ using NetLab.Testing;
 namespace NetLab.Agent.Tests.Internet;
 
 /// <summary>Every byte the agent sends to a stranger costs the student money: bounded per address per hour and per day.</summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class EgressBudgetTests : IDisposable
 {
     private const long PerAddress = 2 << 20;

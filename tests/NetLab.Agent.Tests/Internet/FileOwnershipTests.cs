@@ -4,6 +4,7 @@ using NetLab.Testing;
 namespace NetLab.Agent.Tests.Internet;
 
 /// <summary>A file belongs to the address that stored it; quotas and the file count hold per address; files expire.</summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class FileOwnershipTests : IDisposable
 {
     private readonly ScratchDir _scratch = new();

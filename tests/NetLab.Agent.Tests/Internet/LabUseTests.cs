@@ -11,6 +11,7 @@ using NetLab.Testing;
 namespace NetLab.Agent.Tests.Internet;
 
 /// <summary>What keeps a lab host alive on the internet: lab use, not scanner noise; and the maximum lifetime regardless.</summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class LabUseTests : IDisposable
 {
     // A probe only needs the handshake to happen, not to trust the agent's self-signed certificate.

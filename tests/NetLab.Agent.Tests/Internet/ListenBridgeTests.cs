@@ -7,6 +7,7 @@ namespace NetLab.Agent.Tests.Internet;
 /// ssh terminal, <c>nc HOST 11211</c> on the laptop, and the two type to each other as with <c>nc -l 11211</c>.
 /// Only the ssh client's own address is bridged; everyone else keeps getting the lab.
 /// </summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class ListenBridgeTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("netlab-listen-").FullName;

@@ -7,6 +7,7 @@ namespace NetLab.Agent.Tests.Internet;
 /// Classmates behind one NAT share one address. A's armed transfer must never take B's ordinary nc session,
 /// B's curl request, or B's own ncat transfer; where the agent cannot tell them apart, it refuses and says why.
 /// </summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class NatTransferTests : IDisposable
 {
     private readonly ScratchDir _scratch = new();

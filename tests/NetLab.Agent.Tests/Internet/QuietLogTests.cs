@@ -4,6 +4,7 @@ using NetLab.Testing;
 namespace NetLab.Agent.Tests.Internet;
 
 /// <summary>Under attack the journal grows by a bounded number of lines per abusive client, and never by stack traces.</summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class QuietLogTests : IDisposable
 {
     private readonly ScratchDir _scratch = new();

@@ -10,6 +10,7 @@ using NetLab.Agent.Udp;
 namespace NetLab.Agent.Tests.Internet;
 
 /// <summary>UDP 11211 must not be a reflector: a flood from one (possibly spoofed) source gets back only its small share.</summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)
 public sealed class UdpReflectionTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("netlab-udp-").FullName;

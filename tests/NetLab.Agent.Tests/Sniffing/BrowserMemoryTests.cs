@@ -9,6 +9,7 @@ namespace NetLab.Agent.Tests.Sniffing;
 /// Plain HTTP on the lab port from a browser: its address's silent connections wait for their first bytes (a browser's
 /// preconnect) instead of getting the banner at the end of the sniff window; a person there is answered at once.
 /// </summary>
+[Trait("Loop", "Slow")] // a browser (Chromium)
 public class BrowserMemoryTests
 {
     private const string Chromium = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";

@@ -8,6 +8,7 @@ namespace NetLab.Cli.Tests.Cloud;
 /// netlab status and down's verification, with the real EC2 client against moto (the AWS emulator); what depends on
 /// a launch time in the past (uptime, cost, the ceiling's time left) is rendered from EC2's answer on a fixed clock.
 /// </summary>
+[Trait("Loop", "Slow")] // an AWS emulator (moto)
 public sealed class StatusAndDownTests(Moto moto) : IClassFixture<Moto>, IAsyncLifetime
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-down-test-").FullName;

@@ -12,6 +12,7 @@ namespace NetLab.Cli.Tests.Cloud;
 /// their public address, and a real agent on loopback as the started host). The whole path with the real CDK CLI
 /// against moto is scripts/rehearse-aws.sh (AwsRehearsalTests).
 /// </summary>
+[Trait("Loop", "Slow")] // an AWS emulator (moto)
 public sealed class UpAndStartTests(Moto moto) : IClassFixture<Moto>, IAsyncLifetime
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-up-test-").FullName;

@@ -4,6 +4,7 @@ using NetLab.Cli.Tests.Support;
 namespace NetLab.Cli.Tests.Commands;
 
 /// <summary>Open, closed and filtered, against a test host in a namespace with a real firewall rule.</summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestNetwork)
 public sealed class PortsCommandTests : IDisposable
 {
     private readonly TestNetwork _network = new();

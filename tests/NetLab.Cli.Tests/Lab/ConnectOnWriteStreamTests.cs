@@ -9,6 +9,7 @@ using NetLab.Cli.Tests.Support;
 namespace NetLab.Cli.Tests.Lab;
 
 /// <summary>TLS clients connect when their ClientHello is ready, so the agent's sniffer never sees a silent start.</summary>
+[Trait("Loop", "Slow")] // needs root and network namespaces (TestNetwork)
 public sealed class ConnectOnWriteStreamTests : IDisposable
 {
     private readonly ScratchDir _scratch = new();

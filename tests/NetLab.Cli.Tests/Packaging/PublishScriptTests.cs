@@ -7,6 +7,7 @@ namespace NetLab.Cli.Tests.Packaging;
 /// no test can run on Linux), checked as Mach-O executables of their own architecture, with sums that verify.
 /// </summary>
 [Collection(Alone.Name)] // two self-contained publishes each: heavy on two cores
+[Trait("Loop", "Slow")] // dotnet publish for several platforms
 public sealed class PublishScriptTests : IDisposable
 {
     private readonly string _out = Directory.CreateTempSubdirectory("netlab-dist-").FullName;

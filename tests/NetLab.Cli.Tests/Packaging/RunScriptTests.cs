@@ -6,6 +6,7 @@ using NetLab.Cli.Tests.Support;
 namespace NetLab.Cli.Tests.Packaging;
 
 /// <summary>./run.sh as a new user runs it: the whole walk-through with the classic tools, in bounded time, every step shown.</summary>
+[Trait("Loop", "Slow")] // run.sh: every classic tool against a fresh agent
 public partial class RunScriptTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using NetLab.Testing;
 namespace NetLab.Cli.Tests.Packaging;
 
 /// <summary>netlab as users install it: dotnet pack, dotnet tool install from that package, then netlab lab.</summary>
+[Trait("Loop", "Slow")] // dotnet pack and a tool install
 public sealed class ToolPackageTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-tool-").FullName;

@@ -66,6 +66,7 @@ public sealed class WineFixture : IAsyncLifetime
 }
 
 [Collection(Alone.Name)] // Wine's first start makes its prefix; its processes are many: beside the suite they crowd two cores
+[Trait("Loop", "Slow")] // an emulator: netlab.exe under Wine, after a win-x64 publish
 public class WineRehearsalTests(WineFixture wine) : IClassFixture<WineFixture>
 {
     private TestAgent Agent => wine.Agent;

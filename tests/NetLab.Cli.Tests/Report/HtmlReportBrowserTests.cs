@@ -8,6 +8,7 @@ namespace NetLab.Cli.Tests.Report;
 /// The real thing: <c>netlab lab --report lab.html</c>, run once in-process against its own agent, and the page it
 /// wrote opened from disk in headless Chromium (Debian's, see <see cref="Chromium"/>).
 /// </summary>
+[Trait("Loop", "Slow")] // a browser (Chromium)
 public sealed class HtmlReportBrowserTests(LabReportPage lab) : IClassFixture<LabReportPage>
 {
     /// <summary>The charts a full run draws, by their data-chart names.</summary>

@@ -10,6 +10,7 @@ namespace NetLab.Cli.Tests.Wan;
 /// Every exercise passes; the figures show the path (its round-trip time, its loss, its filtered ports); nothing
 /// of the test bed is left afterwards.
 /// </summary>
+[Trait("Loop", "Slow")] // needs root, network namespaces and TUN devices (netlab lab --wan)
 public class WanLabTests
 {
     [Theory]

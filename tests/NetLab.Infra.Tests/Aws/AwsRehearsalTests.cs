@@ -10,6 +10,7 @@ namespace NetLab.Infra.Tests.Aws;
 /// creation signal, the provider's Lambda, EventBridge to Step Functions) is the boot rehearsal's and the template
 /// tests' to prove.
 /// </summary>
+[Trait("Loop", "Slow")] // an AWS emulator (moto) and the CDK CLI
 public sealed class AwsRehearsalTests : IDisposable
 {
     private static readonly string[] Steps = ["emulator", "bootstrap", "up", "ec2-host", "status", "stop", "agent", "start", "down", "gone"];

@@ -11,6 +11,7 @@ namespace NetLab.Infra.Tests.Boot;
 /// sandbox, <c>netlab connect</c> from outside passes, restarts keep the certificate and new addresses re-name
 /// it, and the time-to-live timer powers the host off after idle, and not before.
 /// </summary>
+[Trait("Loop", "Slow")] // a container: the lab host booted in a namespace
 public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture<RehearsalFixture>, IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-rehearsal-").FullName;

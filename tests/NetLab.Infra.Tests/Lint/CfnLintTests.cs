@@ -10,6 +10,7 @@ namespace NetLab.Infra.Tests.Lint;
 /// in <see cref="KeptWarnings"/> with its reason, as the cdk-nag suppressions are. (SynthTests lints the real
 /// <c>npx cdk synth</c> output too.)
 /// </summary>
+[Trait("Loop", "Slow")] // CDK synth (jsii) and cfn-lint
 public sealed class CfnLintTests : IDisposable
 {
     /// <summary>Warnings the stack accepts, by rule id, with why. None today: W3005 (a DependsOn already implied) was fixed in LabStack.</summary>
@@ -63,6 +64,7 @@ public sealed class CfnLintTests : IDisposable
 /// Every Lambda runtime in the template against cfn-lint's lifecycle data (LmbdRuntimeLifecycle.json, which AWS keeps
 /// with the linter): the next deprecation is a red test 180 days ahead, not a stack that rolls back on deploy day.
 /// </summary>
+[Trait("Loop", "Slow")] // CDK synth (jsii)
 public sealed class RuntimeLifecycleTests
 {
     /// <summary>How long before AWS blocks a runtime this fails: time to move to a newer CDK or runtime.</summary>
