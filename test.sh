@@ -5,7 +5,7 @@
 #   ./test.sh          everything, as CI runs it (.ci/run)
 #   ./test.sh --fast   the inner loop: every test not marked [Trait("Loop", "Slow")] (no root, namespaces,
 #                      containers, emulators, browsers or CDK synth), in under two minutes once built
-# Further arguments go to dotnet test (e.g. --filter FullyQualifiedName~Sniffer).
+# Further arguments go to dotnet test; with --fast, a --filter is joined to its own (e.g. --filter FullyQualifiedName~Sniffer).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -30,11 +30,22 @@ export CDK_DISABLE_VERSION_CHECK=1
 export CDK_DISABLE_CLI_TELEMETRY=true
 
 status=0
-filter=()
+# --fast: the filter Loop!=Slow, joined with one given after it (--filter X becomes "Loop!=Slow&(X)").
+args=()
+slow_out="Loop!=Slow"
+while [[ $# -gt 0 ]]; do
+  if [[ $fast == 1 && $1 == --filter && $# -gt 1 ]]; then
+    slow_out="Loop!=Slow&($2)"
+    shift 2
+  else
+    args+=("$1")
+    shift
+  fi
+done
 if [[ $fast == 1 ]]; then
-  filter=(--filter "Loop!=Slow")
+  args+=(--filter "$slow_out")
 fi
-dotnet test NetLabCloud.sln --nologo -m:1 "${filter[@]}" "$@" 2>&1 | tee "$log" || status=$?
+dotnet test NetLabCloud.sln --nologo -m:1 "${args[@]}" 2>&1 | tee "$log" || status=$?
 
 # One closing line over every test project: "N passed, N failed".
 awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
