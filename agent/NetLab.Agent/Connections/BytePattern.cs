@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using NetLab.Agent.Connections;
 
 namespace NetLab.Agent.Connections;
 

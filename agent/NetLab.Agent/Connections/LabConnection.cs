@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using NetLab.Agent.Http;
 using NetLab.Agent.Internet;
 
 namespace NetLab.Agent.Connections;

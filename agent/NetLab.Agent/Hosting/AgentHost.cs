@@ -1,7 +1,7 @@
 using System.Net;
-using System.Reflection;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Reflection;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -9,9 +9,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NetLab.Agent.Certificates;
-using NetLab.Agent.Connections;
 using NetLab.Agent.Http;
-using NetLab.Agent.Sniffing;
+using NetLab.Agent.Memory;
+using NetLab.Agent.Pipeline;
 using NetLab.Agent.Udp;
 
 namespace NetLab.Agent.Hosting;

@@ -3,15 +3,18 @@ using Microsoft.Extensions.Logging;
 using NetLab.Agent.Certificates;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Internet;
+using NetLab.Agent.Listening;
 using NetLab.Agent.Storage;
 using NetLab.Agent.Text;
+using NetLab.Agent.Transfers;
 using NetLab.Agent.Udp;
 
 namespace NetLab.Agent.Hosting;
 
 /// <summary>
-/// What every connection handler of one agent shares, built once by <see cref="AgentHost"/> from plain parts
-/// (none needs a host: a test builds its own).
+/// The parts of one agent, built once from plain parts (none needs a host: a test builds its own). Only the
+/// composition (<see cref="AgentHost"/>) sees it whole: it hands each middleware, route group, session and the UDP
+/// echo the few parts it uses.
 /// </summary>
 internal sealed class LabServices : IDisposable
 {

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
+using NetLab.Agent.Sniffing;
 
 namespace NetLab.Agent.Http;
 

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
-using NetLab.Agent.Connections;
 using NetLab.Agent.Internet;
+using NetLab.Agent.Listening;
 using NetLab.Agent.Storage;
+using NetLab.Agent.Transfers;
 
 namespace NetLab.Agent.Text;
 

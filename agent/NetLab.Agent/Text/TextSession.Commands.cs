@@ -4,7 +4,9 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Security.Cryptography;
 using NetLab.Agent.Connections;
+using NetLab.Agent.Listening;
 using NetLab.Agent.Storage;
+using NetLab.Agent.Transfers;
 
 namespace NetLab.Agent.Text;
 

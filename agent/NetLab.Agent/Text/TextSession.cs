@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Hosting;
 using NetLab.Agent.Internet;
+using NetLab.Agent.Listening;
 using NetLab.Agent.Sniffing;
 
 namespace NetLab.Agent.Text;

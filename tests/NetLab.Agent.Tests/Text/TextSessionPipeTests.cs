@@ -4,11 +4,15 @@ using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using NetLab.Agent.Closing;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Internet;
+using NetLab.Agent.Listening;
+using NetLab.Agent.Pipeline;
 using NetLab.Agent.Sniffing;
 using NetLab.Agent.Storage;
 using NetLab.Agent.Text;
+using NetLab.Agent.Transfers;
 
 namespace NetLab.Agent.Tests.Text;
 

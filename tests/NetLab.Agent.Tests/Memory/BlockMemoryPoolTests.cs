@@ -2,10 +2,11 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.DependencyInjection;
-using NetLab.Agent.Connections;
+using NetLab.Agent.Memory;
+using NetLab.Agent.Pipeline;
 using NetLab.Testing;
 
-namespace NetLab.Agent.Tests.Connections;
+namespace NetLab.Agent.Tests.Memory;
 
 /// <summary>The 1 MiB receive blocks that let bulk transfers run at loopback speed, and their bounds.</summary>
 public class BlockMemoryPoolTests

@@ -2,8 +2,10 @@ using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
+using NetLab.Agent.Connections;
+using NetLab.Agent.Http;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Closing;
 
 /// <summary>
 /// The connection as Kestrel's HTTP layer sees it, minus one behaviour: the socket transport fires

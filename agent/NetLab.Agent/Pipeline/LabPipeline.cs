@@ -1,9 +1,12 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using NetLab.Agent.Closing;
+using NetLab.Agent.Connections;
 using NetLab.Agent.Internet;
-using NetLab.Agent.Sniffing;
+using NetLab.Agent.Listening;
 using NetLab.Agent.Text;
+using NetLab.Agent.Transfers;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Pipeline;
 
 /// <summary>
 /// The agent's connection middleware as chainable <c>UseXxx</c> calls on one ListenOptions, as Kestrel composes its

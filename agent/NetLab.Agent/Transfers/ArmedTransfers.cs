@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Connections;
+using NetLab.Agent.Connections;
 using NetLab.Agent.Internet;
 using NetLab.Agent.Sniffing;
 using NetLab.Agent.Storage;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Transfers;
 
 /// <summary>
 /// Serves a connection that a <c>/recv</c> or <c>/send</c> armed: raw bytes into or out of a stored file,

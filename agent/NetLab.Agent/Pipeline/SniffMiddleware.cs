@@ -1,13 +1,17 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using NetLab.Agent.Closing;
 using NetLab.Agent.Connections;
-using NetLab.Agent.Internet;
 using NetLab.Agent.Hosting;
 using NetLab.Agent.Http;
+using NetLab.Agent.Internet;
+using NetLab.Agent.Listening;
+using NetLab.Agent.Sniffing;
 using NetLab.Agent.Text;
+using NetLab.Agent.Transfers;
 
-namespace NetLab.Agent.Sniffing;
+namespace NetLab.Agent.Pipeline;
 
 /// <summary>
 /// The chain's last link, put there by the composition (<see cref="LabPipeline.UseHttpEntry"/>): it passes every

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using NetLab.Agent.Internet;
 using NetLab.Testing;
 
-namespace NetLab.Agent.Tests.Sniffing;
+namespace NetLab.Agent.Tests.Internet;
 
 /// <summary>
 /// Plain HTTP on the lab port from a browser: its address's silent connections wait for their first bytes (a browser's

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using NetLab.Testing;
 
-namespace NetLab.Agent.Tests.Connections;
+namespace NetLab.Agent.Tests.Transfers;
 
 /// <summary>The tutorial's file transfer with ncat, and uploads with curl -T.</summary>
 public sealed class TransferTests(AgentFixture fixture) : IClassFixture<AgentFixture>, IDisposable

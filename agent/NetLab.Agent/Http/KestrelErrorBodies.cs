@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using NetLab.Agent.Http;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Http;
 
 /// <summary>
 /// Kestrel answers some requests itself, before any route runs: 400 (no Host header, a line that is not HTTP,

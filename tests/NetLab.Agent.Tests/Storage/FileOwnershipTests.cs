@@ -1,7 +1,7 @@
 using System.Text.Json;
 using NetLab.Testing;
 
-namespace NetLab.Agent.Tests.Internet;
+namespace NetLab.Agent.Tests.Storage;
 
 /// <summary>A file belongs to the address that stored it; quotas and the file count hold per address; files expire.</summary>
 [Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)

@@ -4,9 +4,10 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using NetLab.Agent.Connections;
 using NetLab.Agent.Internet;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Listening;
 
 /// <summary>
 /// <c>netlab-agent listen</c>: the tutorial's <c>nc -l 11211</c> on a lab host whose port 11211 the agent

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Connections;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Memory;
 
 /// <summary>Gives Kestrel (its socket transport and its HTTP layer) <see cref="AgentMemoryPool"/>s.</summary>
 internal sealed class AgentMemoryPoolFactory : IMemoryPoolFactory<byte>

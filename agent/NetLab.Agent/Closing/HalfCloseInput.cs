@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Closing;
 
 /// <summary>
 /// The connection's input as Kestrel's HTTP/1.1 parser reads it. Kestrel treats a read that is both

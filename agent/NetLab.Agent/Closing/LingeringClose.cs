@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Connections;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Closing;
 
 /// <summary>
 /// Closing on an error while the client is still sending: if unread bytes are in the socket when it

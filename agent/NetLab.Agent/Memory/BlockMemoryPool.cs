@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Memory;
 
 /// <summary>
 /// A memory pool of fixed-size pinned blocks, like Kestrel's own, with a block size of our choosing and a bound

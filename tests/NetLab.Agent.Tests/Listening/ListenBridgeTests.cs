@@ -1,6 +1,6 @@
 using NetLab.Testing;
 
-namespace NetLab.Agent.Tests.Internet;
+namespace NetLab.Agent.Tests.Listening;
 
 /// <summary>
 /// The tutorial's last step on a lab host whose port 11211 the agent holds: <c>netlab-agent listen</c> in the

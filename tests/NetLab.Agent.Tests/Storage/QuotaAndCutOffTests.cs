@@ -1,6 +1,6 @@
 using NetLab.Testing;
 
-namespace NetLab.Agent.Tests.Connections;
+namespace NetLab.Agent.Tests.Storage;
 
 /// <summary>Storage quotas and transfers cut off midway: a clear error, and never a file that looks complete.</summary>
 public sealed class QuotaAndCutOffTests : IAsyncLifetime, IDisposable

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using NetLab.Testing;
 
-namespace NetLab.Agent.Tests.Internet;
+namespace NetLab.Agent.Tests.Connections;
 
 /// <summary>The connection limits as the internet meets them: per address, a full table, and loopback, which is never refused.</summary>
 [Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)

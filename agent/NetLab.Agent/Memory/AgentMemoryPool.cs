@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Memory;
 
 /// <summary>
 /// Kestrel's memory pool in the agent: a few 1 MiB blocks first, then 4 KiB blocks, then plain 4 KiB arrays.

@@ -7,7 +7,7 @@ using NetLab.Agent.Internet;
 using NetLab.Testing;
 using NetLab.Agent.Udp;
 
-namespace NetLab.Agent.Tests.Internet;
+namespace NetLab.Agent.Tests.Udp;
 
 /// <summary>UDP 11211 must not be a reflector: a flood from one (possibly spoofed) source gets back only its small share.</summary>
 [Trait("Loop", "Slow")] // needs root and network namespaces (TestInternet)

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Connections;
+using NetLab.Agent.Closing;
+using NetLab.Agent.Connections;
 using NetLab.Agent.Internet;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Pipeline;
 
 /// <summary>
 /// The first middleware: admits the connection into the <see cref="ConnectionTable"/> (a refused client is told

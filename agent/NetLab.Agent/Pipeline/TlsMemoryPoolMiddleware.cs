@@ -1,8 +1,9 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using NetLab.Agent.Memory;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Pipeline;
 
 /// <summary>
 /// Put before <c>UseHttps</c>: TLS connections get 4 KiB blocks only. Kestrel's TLS layer rents a block for

@@ -1,7 +1,7 @@
 using System.Net;
 using NetLab.Agent.Internet;
 
-namespace NetLab.Agent.Connections;
+namespace NetLab.Agent.Transfers;
 
 /// <summary>What the next connection from an address is for.</summary>
 internal enum TransferDirection

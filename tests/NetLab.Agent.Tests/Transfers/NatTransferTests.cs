@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using NetLab.Testing;
 
-namespace NetLab.Agent.Tests.Internet;
+namespace NetLab.Agent.Tests.Transfers;
 
 /// <summary>
 /// Classmates behind one NAT share one address. A's armed transfer must never take B's ordinary nc session,
