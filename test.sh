@@ -15,7 +15,8 @@ if [[ ${1:-} == --fast ]]; then
   shift
 fi
 
-scripts/install-tools.sh
+# The fast loop needs neither the CDK CLI nor the Python AWS tools (cfn-lint, moto): it runs without root, too.
+NETLAB_SKIP_AWS_TOOLS=$fast scripts/install-tools.sh
 if [[ $fast == 0 ]] && { [[ ! -x node_modules/.bin/cdk ]] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; }; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -47,8 +48,13 @@ if [[ $fast == 1 ]]; then
 fi
 dotnet test NetLabCloud.sln --nologo -m:1 "${args[@]}" 2>&1 | tee "$log" || status=$?
 
-# One closing line over every test project: "N passed, N failed".
-awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
+# One closing line over every test project: "N passed, N failed". A run in which no test ran is a failure.
+summary=$(awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) } }
-     END { printf "%d passed, %d failed\n", p, f }' "$log"
+     END { printf "%d passed, %d failed\n", p, f }' "$log")
+echo "$summary"
+if [[ $summary == "0 passed, 0 failed" ]]; then
+  echo "test.sh: no test ran (see dotnet test's output above)" >&2
+  [[ $status != 0 ]] || status=1
+fi
 exit $status

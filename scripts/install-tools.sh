@@ -32,11 +32,13 @@ fi
 # where the machine has them (python3 on PATH), else installed into .build/aws-tools, a virtual environment of the repository's.
 aws_tools="$(cd "$(dirname "$0")/.." && pwd)/.build/aws-tools"
 python_packages=()
-if ! command -v cfn-lint >/dev/null 2>&1 && [[ ! -x "$aws_tools/bin/cfn-lint" ]]; then
+if [[ ${NETLAB_SKIP_AWS_TOOLS:-} == 1 ]]; then
+  :  # ./test.sh --fast: no test it runs uses them
+elif ! command -v cfn-lint >/dev/null 2>&1 && [[ ! -x "$aws_tools/bin/cfn-lint" ]]; then
   python_packages+=("cfn-lint==1.51.0")
 fi
 has_moto() { "$1" -c 'import sys, moto.server; sys.exit(moto.__version__ != "5.2.1")' >/dev/null 2>&1; }
-if ! has_moto python3 && ! has_moto "$aws_tools/bin/python3"; then
+if [[ ${NETLAB_SKIP_AWS_TOOLS:-} != 1 ]] && ! has_moto python3 && ! has_moto "$aws_tools/bin/python3"; then
   python_packages+=("moto[server]==5.2.1")
 fi
 if [[ ${#python_packages[@]} -gt 0 ]] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
