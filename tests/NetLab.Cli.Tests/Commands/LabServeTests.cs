@@ -18,7 +18,7 @@ public partial class LabServeTests
     {
         var port = Netlab.FreePort();
         await using var lab = Netlab.Start("lab", "--serve", port.ToString(), "--only", "tcp,http");
-        await lab.WaitForOutputAsync("in a browser:", timeoutSeconds: 60);
+        await lab.WaitForOutputAsync("the pages alone on a port of their own", timeoutSeconds: 60);
         Assert.Equal(port, PrintedPort(lab.Stdout));
         Assert.Contains($"try by hand: nc 127.0.0.1 {port}", lab.Stdout);
         Assert.Contains("2 passed, 0 failed", lab.Stdout);
@@ -98,7 +98,7 @@ public partial class LabServeTests
         }
 
         await using var lab = Netlab.Start("lab", "--serve", Netlab.FreePort().ToString(), "--only", "tcp");
-        await lab.WaitForOutputAsync("in a browser:", timeoutSeconds: 60); // the last of the three lines after "Ctrl-C stops it."
+        await lab.WaitForOutputAsync("the pages alone on a port of their own", timeoutSeconds: 60); // the last line --serve prints (the exercises name "in a browser" too)
         Assert.Contains("port 5000 on 127.0.0.1 is taken (a Flask app, python flaskpage.py?)", lab.Stdout);
         var web = PrintedWebPort(lab.Stdout);
         Assert.NotEqual(5000, web);
@@ -114,7 +114,7 @@ public partial class LabServeTests
         var wanted = Netlab.FreePort();
         await using (var lab = Netlab.Start("lab", "--serve", Netlab.FreePort().ToString(), "--web-port", wanted.ToString(), "--only", "tcp"))
         {
-            await lab.WaitForOutputAsync("in a browser:", timeoutSeconds: 60);
+            await lab.WaitForOutputAsync("the pages alone on a port of their own", timeoutSeconds: 60);
             Assert.Equal(wanted, PrintedWebPort(lab.Stdout));
             await Netlab.InterruptAsync(lab);
             await lab.WaitForExitAsync(20);
