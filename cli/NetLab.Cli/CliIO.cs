@@ -59,6 +59,44 @@ internal sealed class CliIO
 
     public IAnsiConsole Console { get; }
 
+    /// <summary>
+    /// A line of text for people on stdout, laid out by <see cref="ConsoleLine"/>: words wrap at the console's width,
+    /// and a command in `backticks` is never broken (the backticks are not shown). Leading spaces indent the line,
+    /// and its wrapped parts sit two further in.
+    /// </summary>
+    public void Line(string text = "")
+    {
+        var indent = text.Length - text.TrimStart(' ').Length;
+        new ConsoleLine(indent, indent + 2).WithCommands(text).WriteTo(Console);
+    }
+
+    /// <summary>
+    /// A line saying what is happening: a <see cref="Line"/> on stdout, or with <c>--json</c> plain text on stderr
+    /// (backticks dropped), so stdout stays exactly one JSON document. Flushed: progress is read as it comes.
+    /// </summary>
+    public void Progress(string text, bool json)
+    {
+        if (json)
+        {
+            Error.WriteLine(CommandText.Plain(text));
+            Error.Flush();
+        }
+        else
+        {
+            Line(text);
+            Out.Flush();
+        }
+    }
+
+    /// <summary>Asks on stdout, the answer typed on the same line, and reads it from stdin: null at the end of input.</summary>
+    public string? Ask(string question)
+    {
+        Out.Write(question);
+        Out.Flush();
+        using var stdin = new StreamReader(OpenStdin());
+        return stdin.ReadLine();
+    }
+
     /// <summary>The process's own console.</summary>
     public static CliIO System() =>
         new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsOutputRedirected,

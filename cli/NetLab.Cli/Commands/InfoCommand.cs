@@ -1,8 +1,7 @@
-using Spectre.Console;
 using System.CommandLine;
+using System.Text.Json;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Commands;
@@ -65,26 +64,26 @@ internal static class InfoCommand
             }
             else
             {
-                io.Console.WriteLine($"hostname     {facts.HostName}");
+                io.Line($"hostname     {facts.HostName}");
                 foreach (var i in facts.Interfaces)
                 {
-                    io.Console.WriteLine($"interface    {i.Name} ({i.Status})");
+                    io.Line($"interface    {i.Name} ({i.Status})");
                     foreach (var a in i.IPv4)
                     {
-                        io.Console.WriteLine($"  inet       {a}");
+                        io.Line($"  inet       {a}");
                     }
 
                     foreach (var a in i.IPv6)
                     {
-                        io.Console.WriteLine($"  inet6      {a}");
+                        io.Line($"  inet6      {a}");
                     }
                 }
 
-                io.Console.WriteLine($"gateway      {(facts.Gateways.Count == 0 ? "(none)" : string.Join(", ", facts.Gateways))}");
-                io.Console.WriteLine($"DNS servers  {(facts.DnsServers.Count == 0 ? "(none)" : string.Join(", ", facts.DnsServers))}");
+                io.Line($"gateway      {(facts.Gateways.Count == 0 ? "(none)" : string.Join(", ", facts.Gateways))}");
+                io.Line($"DNS servers  {(facts.DnsServers.Count == 0 ? "(none)" : string.Join(", ", facts.DnsServers))}");
                 if (name is not null)
                 {
-                    io.Console.WriteLine(resolveError ?? $"{name}  {string.Join(", ", addresses!)}");
+                    io.Line(resolveError ?? $"{name}  {string.Join(", ", addresses!)}");
                 }
             }
 

@@ -58,8 +58,8 @@ internal static class StartCommand
                 if (host is null)
                 {
                     return Fail.Write(io, isJson,
-                        wanted is not null ? $"no lab host {wanted} in {region} (netlab status lists them)"
-                        : hosts.Count == 0 ? $"no lab host in {region}: create one with netlab up"
+                        wanted is not null ? $"no lab host {wanted} in {region} (`netlab status` lists them)"
+                        : hosts.Count == 0 ? $"no lab host in {region}: create one with `netlab up`"
                         : $"{hosts.Count} lab hosts in {region}: say which with --instance ({string.Join(", ", hosts.Select(h => $"{h.Id} {h.State}"))})",
                         ExitCodes.UsageOrConnection);
                 }
@@ -69,12 +69,12 @@ internal static class StartCommand
                 {
                     if (host.State == "stopping")
                     {
-                        Say(io, isJson, $"{host.Id} is still stopping; starting it once it has stopped...");
+                        io.Progress($"{host.Id} is still stopping; starting it once it has stopped...", isJson);
                         host = await WaitForStateAsync(ec2, region, host, "stopped", deadline, limit, io, isJson, ct);
                     }
 
                     await LabInstances.StartAsync(ec2, host.Id, ct);
-                    Say(io, isJson, $"Starting {host.Id} in {region}...");
+                    io.Progress($"Starting {host.Id} in {region}...", isJson);
                 }
 
                 host = await WaitForStateAsync(ec2, region, host, "running", deadline, limit, io, isJson, ct);
@@ -83,13 +83,13 @@ internal static class StartCommand
                     return Fail.Write(io, isJson, $"{host.Id} is running but has no public address (was its subnet changed?)", ExitCodes.CheckFailed);
                 }
 
-                Say(io, isJson, $"{host.Id} is running at {host.PublicIp}; waiting for the agent on port {agentPort}...");
+                io.Progress($"{host.Id} is running at {host.PublicIp}; waiting for the agent on port {agentPort}...", isJson);
                 var answered = await WaitForAgentAsync(host.PublicIp, agentPort, deadline, limit, ct);
                 if (!answered)
                 {
                     return Fail.Write(io, isJson,
                         $"{host.Id} runs at {host.PublicIp}, but its agent did not answer on port {agentPort} within {limit.TotalSeconds:0} s: " +
-                        $"ssh in and look: sudo systemctl status netlab-agent (is your address still the allowed one? netlab up again after moving networks)",
+                        $"ssh in and look: `sudo systemctl status netlab-agent` (is your address still the allowed one? `netlab up` again after moving networks)",
                         ExitCodes.CheckFailed);
                 }
 
@@ -115,7 +115,7 @@ internal static class StartCommand
         while (true)
         {
             var now = await LabInstances.DescribeAsync(ec2, region, host.Id, ct)
-                ?? throw new TimeoutException($"{host.Id} is gone (terminated?): netlab status");
+                ?? throw new TimeoutException($"{host.Id} is gone (terminated?): `netlab status`");
             if (now.State == state && (state != "running" || now.PublicIp is not null))
             {
                 return now;
@@ -123,18 +123,18 @@ internal static class StartCommand
 
             if (now.State != last)
             {
-                Say(io, json, $"  {now.State} ({clock.Elapsed.TotalSeconds:0} s)");
+                io.Progress($"  {now.State} ({clock.Elapsed.TotalSeconds:0} s)", json);
                 last = now.State;
             }
 
             if (now.State is "terminated" or "shutting-down")
             {
-                throw new TimeoutException($"{host.Id} is {now.State}: it cannot be started again; netlab up creates a new lab host");
+                throw new TimeoutException($"{host.Id} is {now.State}: it cannot be started again; `netlab up` creates a new lab host");
             }
 
             if (clock.Elapsed > limit)
             {
-                throw new TimeoutException($"{host.Id} is still {now.State} after {limit.TotalSeconds:0} s (--timeout to wait longer; netlab status shows it)");
+                throw new TimeoutException($"{host.Id} is still {now.State} after {limit.TotalSeconds:0} s (--timeout to wait longer; `netlab status` shows it)");
             }
 
             await Task.Delay(Poll, ct);
@@ -169,15 +169,6 @@ internal static class StartCommand
 
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
 
-    private static void Say(CliIO io, bool json, string line)
-    {
-        if (!json)
-        {
-            io.Out.WriteLine(line);
-            io.Out.Flush();
-        }
-    }
-
     private static void Render(CliIO io, LabInstance host, bool wasRunning, TimeSpan took, bool json)
     {
         var ceiling = host.CeilingAt;
@@ -198,14 +189,14 @@ internal static class StartCommand
             return;
         }
 
-        io.Out.WriteLine(wasRunning
+        io.Line(wasRunning
             ? $"{host.Id} was already running, at {host.PublicIp}; its agent answers."
             : $"{host.Id} is up at {host.PublicIp} after {took.TotalSeconds:0} s, and its agent answers. (A stop and start gives a new address; its certificate names this one.)");
         if (ceiling is { } at)
         {
-            io.Out.WriteLine($"Cost ceiling: AWS stops it at {at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC ({host.MaxHours} hours after this start), whatever it is doing.");
+            io.Line($"Cost ceiling: AWS stops it at {at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC ({host.MaxHours} hours after this start), whatever it is doing.");
         }
 
-        io.Out.WriteLine($"Next: netlab connect {host.PublicIp}");
+        io.Line($"Next: `netlab connect {host.PublicIp}`");
     }
 }

@@ -86,7 +86,7 @@ internal static class StatusCommand
 
         if (instances.Count == 0)
         {
-            io.Console.WriteLine("No lab hosts: nothing is running, nothing is costing money.");
+            io.Line("No lab hosts: nothing is running, nothing is costing money.");
             return;
         }
 
@@ -102,7 +102,7 @@ internal static class StatusCommand
 
         io.Console.Write(table);
         var running = instances.Count(i => i.State == "running");
-        io.Console.WriteLine($"{instances.Count} lab host(s), {running} running; compute so far ${total:0.00}. Stop paying: netlab down");
+        io.Line($"{instances.Count} lab host(s), {running} running; compute so far ${total:0.00}. Stop paying: `netlab down`");
     }
 
     /// <summary>When the cost ceiling stops a running host, and the time left; what a stopped one would get.</summary>
