@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Spectre.Console;
 
 namespace NetLab.Cli;
@@ -88,6 +89,13 @@ internal sealed class CliIO
         }
     }
 
+    /// <summary>The one JSON document of a <c>--json</c> run, on stdout, indented (<see cref="Exercises.Render.Json"/>).</summary>
+    public void Json<T>(T document) where T : IJsonDocument
+    {
+        Out.WriteLine(JsonSerializer.Serialize(document, Exercises.Render.Json));
+        Out.Flush();
+    }
+
     /// <summary>Asks on stdout, the answer typed on the same line, and reads it from stdin: null at the end of input.</summary>
     public string? Ask(string question)
     {
@@ -105,6 +113,15 @@ internal sealed class CliIO
 
     /// <summary>NO_COLOR with any non-empty value (an empty one does not count, says no-color.org), or a dumb terminal.</summary>
     internal static bool NoColor(string? noColor, string? term) => !string.IsNullOrEmpty(noColor) || term == "dumb";
+}
+
+/// <summary>
+/// A document netlab publishes with <c>--json</c>: its schema (name and version, e.g. <c>netlab.start/1</c>) comes first.
+/// Each type also has a <c>SchemaName</c> constant; JsonSchemaTests finds them all by this interface.
+/// </summary>
+internal interface IJsonDocument
+{
+    string Schema { get; }
 }
 
 /// <summary>netlab's exit codes.</summary>

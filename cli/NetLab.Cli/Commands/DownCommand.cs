@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Amazon.Runtime;
 using NetLab.Cli.Cloud;
 
@@ -66,13 +65,10 @@ internal static class DownCommand
             var remaining = left.Where(i => i.State != "shutting-down").ToList();
             if (isJson)
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.down/1",
+                io.Json(new DownDocument(
                     destroyed,
-                    left = remaining.Select(i => new { region = i.Region, id = i.Id, state = i.State }),
-                    verdict = remaining.Count == 0 ? "nothing left" : $"{remaining.Count} still there",
-                }, Exercises.Render.Json));
+                    remaining.Select(i => new DownHost(i.Region, i.Id, i.State)).ToList(),
+                    Verdict: remaining.Count == 0 ? "nothing left" : $"{remaining.Count} still there"));
             }
             else if (remaining.Count == 0)
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Net;
 using System.Net.Sockets;
 using NetLab.Cli.Lab;
@@ -52,15 +51,12 @@ internal static class InfoCommand
 
             if (r.GetValue(json))
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.info/1",
-                    hostname = facts.HostName,
-                    interfaces = facts.Interfaces.Select(i => new { name = i.Name, status = i.Status, ipv4 = i.IPv4, ipv6 = i.IPv6 }),
-                    gateways = facts.Gateways,
-                    dnsServers = facts.DnsServers,
-                    resolve = name is null ? null : new { name, addresses, error = resolveError },
-                }, Exercises.Render.Json));
+                io.Json(new InfoDocument(
+                    facts.HostName,
+                    facts.Interfaces.Select(i => new InfoInterface(i.Name, i.Status, i.IPv4, i.IPv6)).ToList(),
+                    facts.Gateways,
+                    facts.DnsServers,
+                    Resolve: name is null ? null : new InfoResolve(name, addresses, resolveError)));
             }
             else
             {

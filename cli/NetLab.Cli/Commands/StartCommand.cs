@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Amazon.Runtime;
 using NetLab.Agent;
 using NetLab.Agent.Hosting;
@@ -186,18 +185,7 @@ internal static class StartCommand
         var ceiling = host.CeilingAt;
         if (json)
         {
-            io.Out.WriteLine(JsonSerializer.Serialize(new
-            {
-                schema = "netlab.start/1",
-                region = host.Region,
-                id = host.Id,
-                state = host.State,
-                publicIp = host.PublicIp,
-                started = !wasRunning,
-                seconds = Math.Round(took.TotalSeconds, 1),
-                maxHours = host.MaxHours,
-                ceilingAt = ceiling,
-            }, Exercises.Render.Json));
+            io.Json(new StartDocument(host.Region, host.Id, host.State, host.PublicIp, Started: !wasRunning, Math.Round(took.TotalSeconds, 1), host.MaxHours, ceiling));
             return;
         }
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
 using NetLab.Agent;
-using NetLab.Cli.Exercises;
 using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Commands;
@@ -54,20 +52,9 @@ internal static class TlsCommand
 
             if (isJson)
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.tls/1",
-                    host,
-                    port,
-                    version = facts.Version,
-                    cipher = facts.Cipher,
-                    subject = facts.Subject,
-                    issuer = facts.Issuer,
-                    notAfter = facts.NotAfter.ToUniversalTime(),
-                    fingerprint = facts.Fingerprint,
-                    alpn = facts.Alpn,
-                    pin = facts.Pin == PinVerdict.PinnedNow ? "pinned-now" : "matches",
-                }, Render.Json));
+                io.Json(new TlsDocument(
+                    host, port, facts.Version, facts.Cipher, facts.Subject, facts.Issuer, facts.NotAfter.ToUniversalTime(), facts.Fingerprint, facts.Alpn,
+                    Pin: facts.Pin == PinVerdict.PinnedNow ? "pinned-now" : "matches"));
                 return ExitCodes.Success;
             }
 

@@ -160,7 +160,7 @@ internal static class UpCommand
     {
         if (json)
         {
-            io.Out.WriteLine(JsonSerializer.Serialize(new { schema = "netlab.up/1", region, allowedCidr = allowed, outputs }, Exercises.Render.Json));
+            io.Json(new UpDocument(region, allowed, outputs));
             return;
         }
 
