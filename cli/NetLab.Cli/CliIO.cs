@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Spectre.Console;
 
 namespace NetLab.Cli;
@@ -59,6 +60,51 @@ internal sealed class CliIO
 
     public IAnsiConsole Console { get; }
 
+    /// <summary>
+    /// A line of text for people on stdout, laid out by <see cref="ConsoleLine"/>: words wrap at the console's width,
+    /// and a command in `backticks` is never broken (the backticks are not shown). Leading spaces indent the line,
+    /// and its wrapped parts sit two further in.
+    /// </summary>
+    public void Line(string text = "")
+    {
+        var indent = text.Length - text.TrimStart(' ').Length;
+        new ConsoleLine(indent, indent + 2).WithCommands(text).WriteTo(Console);
+    }
+
+    /// <summary>
+    /// A line saying what is happening: a <see cref="Line"/> on stdout, or with <c>--json</c> plain text on stderr
+    /// (backticks dropped), so stdout stays exactly one JSON document. Flushed: progress is read as it comes.
+    /// </summary>
+    public void Progress(string text, bool json)
+    {
+        if (json)
+        {
+            Error.WriteLine(CommandText.Plain(text));
+            Error.Flush();
+        }
+        else
+        {
+            Line(text);
+            Out.Flush();
+        }
+    }
+
+    /// <summary>The one JSON document of a <c>--json</c> run, on stdout, indented (<see cref="Exercises.Render.Json"/>).</summary>
+    public void Json<T>(T document) where T : IJsonDocument
+    {
+        Out.WriteLine(JsonSerializer.Serialize(document, Exercises.Render.Json));
+        Out.Flush();
+    }
+
+    /// <summary>Asks on stdout, the answer typed on the same line, and reads it from stdin: null at the end of input.</summary>
+    public string? Ask(string question)
+    {
+        Out.Write(question);
+        Out.Flush();
+        using var stdin = new StreamReader(OpenStdin());
+        return stdin.ReadLine();
+    }
+
     /// <summary>The process's own console.</summary>
     public static CliIO System() =>
         new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsOutputRedirected,
@@ -67,6 +113,15 @@ internal sealed class CliIO
 
     /// <summary>NO_COLOR with any non-empty value (an empty one does not count, says no-color.org), or a dumb terminal.</summary>
     internal static bool NoColor(string? noColor, string? term) => !string.IsNullOrEmpty(noColor) || term == "dumb";
+}
+
+/// <summary>
+/// A document netlab publishes with <c>--json</c>: its schema (name and version, e.g. <c>netlab.start/1</c>) comes first.
+/// Each type also has a <c>SchemaName</c> constant; JsonSchemaTests finds them all by this interface.
+/// </summary>
+internal interface IJsonDocument
+{
+    string Schema { get; }
 }
 
 /// <summary>netlab's exit codes.</summary>

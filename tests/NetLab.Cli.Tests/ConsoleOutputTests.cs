@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
-using NetLab.Testing;
+using NetLab.Cli.Cloud;
+using NetLab.Cli.Commands;
 using NetLab.Cli.Exercises;
 using NetLab.Cli.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Cli.Tests;
 
@@ -95,6 +97,44 @@ public class ConsoleOutputTests(AgentFixture fixture) : IClassFixture<AgentFixtu
         var wide = new ConsoleLine(7).Text("try by hand:").Text(" ").WithCommands("`printf '/source 256M\\n' | nc 127.0.0.1 11211 | pv > /dev/null`");
         Assert.Equal(["       try by hand:", "       printf '/source 256M\\n' | nc 127.0.0.1 11211 | pv > /dev/null"], wide.Lines(40));
         Assert.Equal(["       try by hand: printf '/source 256M\\n' | nc 127.0.0.1 11211 | pv > /dev/null"], wide.Lines(200));
+    }
+
+    [Fact]
+    public void A_line_wraps_under_its_indent_and_progress_under_json_goes_plain_to_stderr()
+    {
+        const string text = "  e.g. `nc 127.0.0.1 11211`, `curl http://127.0.0.1:11211/index/Adam`, `openssl s_client -connect 127.0.0.1:11211`";
+        var (io, output, error) = Console(width: 40);
+        io.Progress(text, json: false);
+        Assert.Equal(
+        [
+            "  e.g. nc 127.0.0.1 11211,",
+            "    curl http://127.0.0.1:11211/index/Adam,",
+            "    openssl s_client -connect 127.0.0.1:11211",
+        ], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Empty(error.ToString());
+
+        // With --json stdout is the one document: the same words on stderr, plain, on one line.
+        (io, output, error) = Console(width: 40);
+        io.Progress(text, json: true);
+        Assert.Empty(output.ToString());
+        Assert.Equal(text.Replace("`", "", StringComparison.Ordinal) + "\n", error.ToString());
+    }
+
+    [Fact]
+    public void Status_keeps_its_command_whole_on_a_narrow_console()
+    {
+        var now = new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc);
+        var (io, output, _) = Console(width: 36);
+        StatusCommand.Render(io, [new LabInstance("us-east-1", "i-0abc", "running", "t3.micro", now.AddHours(-1), "203.0.113.7", 8)], json: false, now);
+        var lines = output.ToString().Split('\n').SkipWhile(l => !l.StartsWith("1 lab host(s)", StringComparison.Ordinal)).ToList();
+        // Wrapped at column 0 as Spectre would, "netlab" would end the second line and "down" start the third.
+        Assert.Equal(["1 lab host(s), 1 running; compute so", "  far $0.01. Stop paying:", "  netlab down", ""], lines);
+    }
+
+    private static (CliIO IO, StringWriter Out, StringWriter Error) Console(int width)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        return (new CliIO(output, error, isTerminal: false, width: width), output, error);
     }
 
     [Fact]

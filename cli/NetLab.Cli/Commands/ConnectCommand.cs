@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using NetLab.Agent;
 using NetLab.Agent.Hosting;
 using NetLab.Cli.Exercises;
@@ -59,7 +58,7 @@ internal static class ConnectCommand
         var result = await ExerciseRunner.RunAsync(context, exercises, io, quiet: json, ExerciseRunner.DefaultTimeout, ct);
         if (json)
         {
-            await io.Out.WriteLineAsync(JsonSerializer.Serialize(result, Render.Json));
+            io.Json(result);
         }
 
         if (report is not null)

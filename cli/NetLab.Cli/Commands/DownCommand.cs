@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using Amazon.Runtime;
 using NetLab.Cli.Cloud;
-using Spectre.Console;
 
 namespace NetLab.Cli.Commands;
 
@@ -32,7 +30,7 @@ internal static class DownCommand
             var repository = Cdk.FindRepository(Directory.GetCurrentDirectory());
             if (repository is null)
             {
-                return Fail.Write(io, isJson, "run netlab down from the NetLabCloud repository (it runs npx cdk destroy there, next to cdk.json)", ExitCodes.UsageOrConnection);
+                return Fail.Write(io, isJson, "run `netlab down` from the NetLabCloud repository (it runs `npx cdk destroy` there, next to cdk.json)", ExitCodes.UsageOrConnection);
             }
 
             var (regions, regionError) = await cloud.RegionsAsync(r, all: false, ct);
@@ -43,13 +41,10 @@ internal static class DownCommand
 
             if (!r.GetValue(yes))
             {
-                io.Out.Write($"Destroy the NetLabCloud stack in {regions[0]} (the lab host, its network and key pair)? [y/N] ");
-                io.Out.Flush();
-                using var stdin = new StreamReader(io.OpenStdin());
-                var answer = stdin.ReadLine()?.Trim();
+                var answer = io.Ask($"Destroy the NetLabCloud stack in {regions[0]} (the lab host, its network and key pair)? [y/N] ")?.Trim();
                 if (answer is not ("y" or "Y" or "yes"))
                 {
-                    io.Out.WriteLine("Nothing destroyed.");
+                    io.Line("Nothing destroyed.");
                     return ExitCodes.Success;
                 }
             }
@@ -70,27 +65,22 @@ internal static class DownCommand
             var remaining = left.Where(i => i.State != "shutting-down").ToList();
             if (isJson)
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.down/1",
+                io.Json(new DownDocument(
                     destroyed,
-                    left = remaining.Select(i => new { region = i.Region, id = i.Id, state = i.State }),
-                    verdict = remaining.Count == 0 ? "nothing left" : $"{remaining.Count} still there",
-                }, Exercises.Render.Json));
+                    remaining.Select(i => new DownHost(i.Region, i.Id, i.State)).ToList(),
+                    Verdict: remaining.Count == 0 ? "nothing left" : $"{remaining.Count} still there"));
             }
             else if (remaining.Count == 0)
             {
-                io.Console.WriteLine($"Nothing left: no lab host in {regions[0]}. Nothing is costing money.");
+                io.Line($"Nothing left: no lab host in {regions[0]}. Nothing is costing money.");
             }
             else
             {
                 var running = remaining.Count(i => i.State == "running");
                 // The command stays whole on its line, however narrow the terminal, so it can be copied.
-                new ConsoleLine(0, 2)
-                    .Text($"NOT clean: {remaining.Count} lab host(s) still there ({running} running): " +
-                        string.Join(", ", remaining.Select(i => $"{i.Id} ({i.State})")) + ". Check the AWS console, or terminate them: ")
-                    .Command("aws ec2 terminate-instances --instance-ids " + string.Join(' ', remaining.Select(i => i.Id)))
-                    .WriteTo(io.Console);
+                io.Line($"NOT clean: {remaining.Count} lab host(s) still there ({running} running): " +
+                    string.Join(", ", remaining.Select(i => $"{i.Id} ({i.State})")) + ". Check the AWS console, or terminate them: " +
+                    $"`aws ec2 terminate-instances --instance-ids {string.Join(' ', remaining.Select(i => i.Id))}`");
             }
 
             return remaining.Count == 0 && destroyed ? ExitCodes.Success : ExitCodes.CheckFailed;

@@ -5,8 +5,6 @@ namespace NetLab.Cli.Commands;
 /// <summary>Errors a command reports instead of a stack trace: one line on stderr, or a JSON error document.</summary>
 internal static class Fail
 {
-    public const string Schema = "netlab.error/1";
-
     /// <summary>Quotes and apostrophes as themselves, not \u0027: the document is read by people too, and is still valid JSON.</summary>
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -25,7 +23,7 @@ internal static class Fail
         var plain = CommandText.Plain(message);
         if (json is not null)
         {
-            json.WriteLine(JsonSerializer.Serialize(new { schema = Schema, error = plain, exitCode = code }, Readable));
+            json.WriteLine(JsonSerializer.Serialize(new ErrorDocument(plain, code), Readable));
         }
         else
         {

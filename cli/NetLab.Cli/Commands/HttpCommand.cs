@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
 using NetLab.Agent.Hosting;
-using NetLab.Cli.Exercises;
 using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Commands;
@@ -75,17 +73,11 @@ internal static class HttpCommand
 
             if (isJson)
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.http/1",
-                    url = target.ToString(),
-                    request,
-                    status = response.Status,
-                    statusLine = response.StatusLine,
-                    headers = response.Headers.Select(h => new { name = h.Name, value = h.Value }),
-                    body = response.BodyText,
-                    tls = tls is null ? null : new { version = tls.Version, cipher = tls.Cipher, subject = tls.Subject, fingerprint = tls.Fingerprint },
-                }, Render.Json));
+                io.Json(new HttpDocument(
+                    target.ToString(), request, response.Status, response.StatusLine,
+                    response.Headers.Select(h => new HttpHeader(h.Name, h.Value)).ToList(),
+                    response.BodyText,
+                    Tls: tls is null ? null : new HttpTls(tls.Version, tls.Cipher, tls.Subject, tls.Fingerprint)));
             }
             else if (r.GetValue(raw))
             {

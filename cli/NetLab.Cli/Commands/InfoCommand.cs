@@ -1,8 +1,6 @@
-using Spectre.Console;
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Commands;
@@ -53,38 +51,35 @@ internal static class InfoCommand
 
             if (r.GetValue(json))
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.info/1",
-                    hostname = facts.HostName,
-                    interfaces = facts.Interfaces.Select(i => new { name = i.Name, status = i.Status, ipv4 = i.IPv4, ipv6 = i.IPv6 }),
-                    gateways = facts.Gateways,
-                    dnsServers = facts.DnsServers,
-                    resolve = name is null ? null : new { name, addresses, error = resolveError },
-                }, Exercises.Render.Json));
+                io.Json(new InfoDocument(
+                    facts.HostName,
+                    facts.Interfaces.Select(i => new InfoInterface(i.Name, i.Status, i.IPv4, i.IPv6)).ToList(),
+                    facts.Gateways,
+                    facts.DnsServers,
+                    Resolve: name is null ? null : new InfoResolve(name, addresses, resolveError)));
             }
             else
             {
-                io.Console.WriteLine($"hostname     {facts.HostName}");
+                io.Line($"hostname     {facts.HostName}");
                 foreach (var i in facts.Interfaces)
                 {
-                    io.Console.WriteLine($"interface    {i.Name} ({i.Status})");
+                    io.Line($"interface    {i.Name} ({i.Status})");
                     foreach (var a in i.IPv4)
                     {
-                        io.Console.WriteLine($"  inet       {a}");
+                        io.Line($"  inet       {a}");
                     }
 
                     foreach (var a in i.IPv6)
                     {
-                        io.Console.WriteLine($"  inet6      {a}");
+                        io.Line($"  inet6      {a}");
                     }
                 }
 
-                io.Console.WriteLine($"gateway      {(facts.Gateways.Count == 0 ? "(none)" : string.Join(", ", facts.Gateways))}");
-                io.Console.WriteLine($"DNS servers  {(facts.DnsServers.Count == 0 ? "(none)" : string.Join(", ", facts.DnsServers))}");
+                io.Line($"gateway      {(facts.Gateways.Count == 0 ? "(none)" : string.Join(", ", facts.Gateways))}");
+                io.Line($"DNS servers  {(facts.DnsServers.Count == 0 ? "(none)" : string.Join(", ", facts.DnsServers))}");
                 if (name is not null)
                 {
-                    io.Console.WriteLine(resolveError ?? $"{name}  {string.Join(", ", addresses!)}");
+                    io.Line(resolveError ?? $"{name}  {string.Join(", ", addresses!)}");
                 }
             }
 

@@ -109,15 +109,15 @@ internal static class LabCommand
             await using (var agent = await LabAgent.StartAsync(dataDir, serve, ct, webPort))
             {
                 var endpoint = $"127.0.0.1:{agent.Port}";
-                Say(io, json, $"netlab lab: started netlab-agent {AgentHost.Version} on {endpoint} (certificate {agent.Host.Fingerprint[..23]}…)");
+                io.Progress($"netlab lab: started netlab-agent {AgentHost.Version} on {endpoint} (certificate {agent.Host.Fingerprint[..23]}…)", json);
                 if (agent.Taken is { } taken)
                 {
-                    Say(io, json, $"  port {taken} on 127.0.0.1 is taken (another netlab-agent, or ./run.sh?): this lab's agent listens on {agent.Port} instead, and the commands below name it");
+                    io.Progress($"  port {taken} on 127.0.0.1 is taken (another netlab-agent, or ./run.sh?): this lab's agent listens on {agent.Port} instead, and the commands below name it", json);
                 }
 
                 if (agent.WebTaken is { } webTaken)
                 {
-                    Say(io, json, $"  port {webTaken} on 127.0.0.1 is taken (a Flask app, python flaskpage.py?): the pages for a browser are on {agent.WebPort} instead");
+                    io.Progress($"  port {webTaken} on 127.0.0.1 is taken (a Flask app, python flaskpage.py?): the pages for a browser are on {agent.WebPort} instead", json);
                 }
 
                 var context = new ExerciseContext("127.0.0.1", agent.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: true) { WebPort = agent.WebPort };
@@ -132,7 +132,7 @@ internal static class LabCommand
 
             if (serve is null && !json)
             {
-                new ConsoleLine(0, 2).WithCommands("The agent has stopped; to try the commands by hand against one that keeps running: `netlab lab --serve`").WriteTo(io.Console);
+                io.Line("The agent has stopped; to try the commands by hand against one that keeps running: `netlab lab --serve`");
             }
 
             return code;
@@ -151,11 +151,11 @@ internal static class LabCommand
     private static async Task ServeAsync(CliIO io, bool json, string host, int port, int? webPort, CancellationToken ct)
     {
         var endpoint = Net.Endpoint(host, port);
-        Say(io, json, $"netlab lab --serve: the agent keeps running on {endpoint} (TCP and UDP), so every try-by-hand command above works against it. Ctrl-C stops it.");
-        Say(io, json, $"  e.g. `nc {host} {port}`, `curl http://{endpoint}/index/Adam`, `openssl s_client -connect {endpoint}`, `nc -u {host} {port}`");
-        Say(io, json, webPort is { } web
+        io.Progress($"netlab lab --serve: the agent keeps running on {endpoint} (TCP and UDP), so every try-by-hand command above works against it. Ctrl-C stops it.", json);
+        io.Progress($"  e.g. `nc {host} {port}`, `curl http://{endpoint}/index/Adam`, `openssl s_client -connect {endpoint}`, `nc -u {host} {port}`", json);
+        io.Progress(webPort is { } web
             ? $"  in a browser: `http://{Net.Endpoint(host, web)}/index`, the pages alone on a port of their own, as `python flaskpage.py` serves them (or `https://{endpoint}/index`)"
-            : $"  in a browser: `https://{endpoint}/index` (accept its self-signed certificate once)");
+            : $"  in a browser: `https://{endpoint}/index` (accept its self-signed certificate once)", json);
         try
         {
             await Task.Delay(Timeout.Infinite, ct);
@@ -164,22 +164,7 @@ internal static class LabCommand
         {
         }
 
-        Say(io, json, "netlab lab --serve: stopped the agent.");
-    }
-
-    /// <summary>A line for people: on the console, or on stderr when stdout is the JSON document.</summary>
-    private static void Say(CliIO io, bool json, string text)
-    {
-        if (json)
-        {
-            io.Error.WriteLine(CommandText.Plain(text));
-            io.Error.Flush();
-        }
-        else
-        {
-            var indent = text.Length - text.TrimStart(' ').Length; // a detail line: indented, and so are its wrapped parts
-            new ConsoleLine(indent, indent + 2).WithCommands(text).WriteTo(io.Console);
-        }
+        io.Progress("netlab lab --serve: stopped the agent.", json);
     }
 
     private static async Task<int> RunWanAsync(CliIO io, WanPath path, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, bool serve, CancellationToken ct)
@@ -203,8 +188,8 @@ internal static class LabCommand
         {
             if (!json)
             {
-                Say(io, json, $"netlab lab --wan: the lab host {lab.HostAddress} (netlab-agent {AgentHost.Version}, certificate {lab.Fingerprint[..23]}…) is behind an emulated internet path:");
-                Say(io, json, $"  {path}; its firewall admits only {string.Join(", ", LabPorts.Exposed.Select(p => $"{p.Number}/{p.Protocol}"))}, as the cloud stack's security group does");
+                io.Line($"netlab lab --wan: the lab host {lab.HostAddress} (netlab-agent {AgentHost.Version}, certificate {lab.Fingerprint[..23]}…) is behind an emulated internet path:");
+                io.Line($"  {path}; its firewall admits only {string.Join(", ", LabPorts.Exposed.Select(p => $"{p.Number}/{p.Protocol}"))}, as the cloud stack's security group does");
             }
 
             // A lab host in every way that matters: its firewall and its ssh are judged as a cloud host's are.

@@ -96,15 +96,8 @@ internal static class NcCommand
 
             if (r.GetValue(json))
             {
-                io.Error.WriteLine(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.nc/1",
-                    sent = counters.Sent,
-                    received = counters.Received,
-                    connections = counters.Connections,
-                    seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-                    error,
-                }));
+                // On stderr, on one line: stdout is the data.
+                io.Error.WriteLine(JsonSerializer.Serialize(new NcDocument(counters.Sent, counters.Received, counters.Connections, Math.Round(clock.Elapsed.TotalSeconds, 3), error)));
             }
 
             return code;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using NetLab.Agent.Hosting;
 using NetLab.Cli.Lab;
 using Spectre.Console;
@@ -62,12 +61,9 @@ internal static class PortsCommand
             var results = await PortScanner.ScanAsync(r.GetValue(host)!, r.ValueOr(ports, PortScanner.DefaultPorts), r.ValueOr(timeout, DefaultTimeout), ct);
             if (r.GetValue(json))
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.ports/1",
-                    host = r.GetValue(host),
-                    ports = results.Select(p => new { port = p.Port, state = p.State.ToString().ToLowerInvariant(), service = p.Service, ms = Math.Round(p.Milliseconds, 1) }),
-                }, Exercises.Render.Json));
+                io.Json(new PortsDocument(
+                    r.GetValue(host)!,
+                    results.Select(p => new PortsEntry(p.Port, p.State.ToString().ToLowerInvariant(), p.Service, Math.Round(p.Milliseconds, 1))).ToList()));
                 return ExitCodes.Success;
             }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Amazon.Runtime;
 using NetLab.Agent;
 using NetLab.Agent.Hosting;
@@ -45,67 +44,79 @@ internal static class StartCommand
                 return Fail.Write(io, isJson, regionError, ExitCodes.UsageOrConnection);
             }
 
-            var region = regions[0];
-            var agentPort = r.ValueOr(port, LabPorts.Agent);
-            var deadline = Stopwatch.StartNew();
-            var limit = r.ValueOr(timeout, TimeSpan.FromSeconds(300));
-            using var ec2 = LabInstances.Client(region, cloud.Endpoint(r));
-            try
-            {
-                var hosts = (await LabInstances.ListAsync(ec2, region, ct)).Where(i => i.State != "shutting-down").ToList();
-                var wanted = r.GetValue(instance);
-                var host = wanted is null ? (hosts.Count == 1 ? hosts[0] : null) : hosts.FirstOrDefault(h => h.Id == wanted);
-                if (host is null)
-                {
-                    return Fail.Write(io, isJson,
-                        wanted is not null ? $"no lab host {wanted} in {region} (netlab status lists them)"
-                        : hosts.Count == 0 ? $"no lab host in {region}: create one with netlab up"
-                        : $"{hosts.Count} lab hosts in {region}: say which with --instance ({string.Join(", ", hosts.Select(h => $"{h.Id} {h.State}"))})",
-                        ExitCodes.UsageOrConnection);
-                }
-
-                var wasRunning = host.State is "running" or "pending";
-                if (!wasRunning)
-                {
-                    if (host.State == "stopping")
-                    {
-                        Say(io, isJson, $"{host.Id} is still stopping; starting it once it has stopped...");
-                        host = await WaitForStateAsync(ec2, region, host, "stopped", deadline, limit, io, isJson, ct);
-                    }
-
-                    await LabInstances.StartAsync(ec2, host.Id, ct);
-                    Say(io, isJson, $"Starting {host.Id} in {region}...");
-                }
-
-                host = await WaitForStateAsync(ec2, region, host, "running", deadline, limit, io, isJson, ct);
-                if (host.PublicIp is null)
-                {
-                    return Fail.Write(io, isJson, $"{host.Id} is running but has no public address (was its subnet changed?)", ExitCodes.CheckFailed);
-                }
-
-                Say(io, isJson, $"{host.Id} is running at {host.PublicIp}; waiting for the agent on port {agentPort}...");
-                var answered = await WaitForAgentAsync(host.PublicIp, agentPort, deadline, limit, ct);
-                if (!answered)
-                {
-                    return Fail.Write(io, isJson,
-                        $"{host.Id} runs at {host.PublicIp}, but its agent did not answer on port {agentPort} within {limit.TotalSeconds:0} s: " +
-                        $"ssh in and look: sudo systemctl status netlab-agent (is your address still the allowed one? netlab up again after moving networks)",
-                        ExitCodes.CheckFailed);
-                }
-
-                Render(io, host, wasRunning, deadline.Elapsed, isJson);
-                return ExitCodes.Success;
-            }
-            catch (Exception e) when (e is AmazonClientException or HttpRequestException)
-            {
-                return Fail.Connection(io, isJson, LabInstances.Explain(e));
-            }
-            catch (TimeoutException e)
-            {
-                return Fail.Write(io, isJson, e.Message, ExitCodes.CheckFailed);
-            }
+            using var ec2 = LabInstances.Client(regions[0], cloud.Endpoint(r));
+            return await RunAsync(io, ec2, regions[0], r.GetValue(instance), r.ValueOr(port, LabPorts.Agent), r.ValueOr(timeout, TimeSpan.FromSeconds(300)), isJson, ct);
         });
         return command;
+    }
+
+    /// <summary>Finds the lab host, starts it unless it runs, waits for it and its agent, and says where it is.</summary>
+    private static async Task<int> RunAsync(
+        CliIO io, Amazon.EC2.IAmazonEC2 ec2, string region, string? wanted, int agentPort, TimeSpan limit, bool json, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var hosts = (await LabInstances.ListAsync(ec2, region, ct)).Where(i => i.State != "shutting-down").ToList();
+            var host = wanted is null ? (hosts.Count == 1 ? hosts[0] : null) : hosts.FirstOrDefault(h => h.Id == wanted);
+            if (host is null)
+            {
+                return Fail.Write(io, json, NoSuchHost(hosts, region, wanted), ExitCodes.UsageOrConnection);
+            }
+
+            var wasRunning = host.State is "running" or "pending";
+            if (!wasRunning)
+            {
+                host = await StartAsync(io, ec2, region, host, clock, limit, json, ct);
+            }
+
+            host = await WaitForStateAsync(ec2, region, host, "running", clock, limit, io, json, ct);
+            if (host.PublicIp is null)
+            {
+                return Fail.Write(io, json, $"{host.Id} is running but has no public address (was its subnet changed?)", ExitCodes.CheckFailed);
+            }
+
+            io.Progress($"{host.Id} is running at {host.PublicIp}; waiting for the agent on port {agentPort}...", json);
+            if (!await WaitForAgentAsync(host.PublicIp, agentPort, clock, limit, ct))
+            {
+                return Fail.Write(io, json,
+                    $"{host.Id} runs at {host.PublicIp}, but its agent did not answer on port {agentPort} within {limit.TotalSeconds:0} s: " +
+                    $"ssh in and look: `sudo systemctl status netlab-agent` (is your address still the allowed one? `netlab up` again after moving networks)",
+                    ExitCodes.CheckFailed);
+            }
+
+            Render(io, host, wasRunning, clock.Elapsed, json);
+            return ExitCodes.Success;
+        }
+        catch (Exception e) when (e is AmazonClientException or HttpRequestException)
+        {
+            return Fail.Connection(io, json, LabInstances.Explain(e));
+        }
+        catch (TimeoutException e)
+        {
+            return Fail.Write(io, json, e.Message, ExitCodes.CheckFailed);
+        }
+    }
+
+    /// <summary>Why there is no one lab host to start: the one asked for is not there, or there is none, or several.</summary>
+    private static string NoSuchHost(List<LabInstance> hosts, string region, string? wanted) =>
+        wanted is not null ? $"no lab host {wanted} in {region} (`netlab status` lists them)"
+        : hosts.Count == 0 ? $"no lab host in {region}: create one with `netlab up`"
+        : $"{hosts.Count} lab hosts in {region}: say which with --instance ({string.Join(", ", hosts.Select(h => $"{h.Id} {h.State}"))})";
+
+    /// <summary>Asks EC2 to start the stopped host (once a stopping one has stopped); the host as last seen.</summary>
+    private static async Task<LabInstance> StartAsync(
+        CliIO io, Amazon.EC2.IAmazonEC2 ec2, string region, LabInstance host, Stopwatch clock, TimeSpan limit, bool json, CancellationToken ct)
+    {
+        if (host.State == "stopping")
+        {
+            io.Progress($"{host.Id} is still stopping; starting it once it has stopped...", json);
+            host = await WaitForStateAsync(ec2, region, host, "stopped", clock, limit, io, json, ct);
+        }
+
+        await LabInstances.StartAsync(ec2, host.Id, ct);
+        io.Progress($"Starting {host.Id} in {region}...", json);
+        return host;
     }
 
     private static async Task<LabInstance> WaitForStateAsync(
@@ -115,7 +126,7 @@ internal static class StartCommand
         while (true)
         {
             var now = await LabInstances.DescribeAsync(ec2, region, host.Id, ct)
-                ?? throw new TimeoutException($"{host.Id} is gone (terminated?): netlab status");
+                ?? throw new TimeoutException($"{host.Id} is gone (terminated?): `netlab status`");
             if (now.State == state && (state != "running" || now.PublicIp is not null))
             {
                 return now;
@@ -123,18 +134,18 @@ internal static class StartCommand
 
             if (now.State != last)
             {
-                Say(io, json, $"  {now.State} ({clock.Elapsed.TotalSeconds:0} s)");
+                io.Progress($"  {now.State} ({clock.Elapsed.TotalSeconds:0} s)", json);
                 last = now.State;
             }
 
             if (now.State is "terminated" or "shutting-down")
             {
-                throw new TimeoutException($"{host.Id} is {now.State}: it cannot be started again; netlab up creates a new lab host");
+                throw new TimeoutException($"{host.Id} is {now.State}: it cannot be started again; `netlab up` creates a new lab host");
             }
 
             if (clock.Elapsed > limit)
             {
-                throw new TimeoutException($"{host.Id} is still {now.State} after {limit.TotalSeconds:0} s (--timeout to wait longer; netlab status shows it)");
+                throw new TimeoutException($"{host.Id} is still {now.State} after {limit.TotalSeconds:0} s (--timeout to wait longer; `netlab status` shows it)");
             }
 
             await Task.Delay(Poll, ct);
@@ -169,43 +180,23 @@ internal static class StartCommand
 
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
 
-    private static void Say(CliIO io, bool json, string line)
-    {
-        if (!json)
-        {
-            io.Out.WriteLine(line);
-            io.Out.Flush();
-        }
-    }
-
     private static void Render(CliIO io, LabInstance host, bool wasRunning, TimeSpan took, bool json)
     {
         var ceiling = host.CeilingAt;
         if (json)
         {
-            io.Out.WriteLine(JsonSerializer.Serialize(new
-            {
-                schema = "netlab.start/1",
-                region = host.Region,
-                id = host.Id,
-                state = host.State,
-                publicIp = host.PublicIp,
-                started = !wasRunning,
-                seconds = Math.Round(took.TotalSeconds, 1),
-                maxHours = host.MaxHours,
-                ceilingAt = ceiling,
-            }, Exercises.Render.Json));
+            io.Json(new StartDocument(host.Region, host.Id, host.State, host.PublicIp, Started: !wasRunning, Math.Round(took.TotalSeconds, 1), host.MaxHours, ceiling));
             return;
         }
 
-        io.Out.WriteLine(wasRunning
+        io.Line(wasRunning
             ? $"{host.Id} was already running, at {host.PublicIp}; its agent answers."
             : $"{host.Id} is up at {host.PublicIp} after {took.TotalSeconds:0} s, and its agent answers. (A stop and start gives a new address; its certificate names this one.)");
         if (ceiling is { } at)
         {
-            io.Out.WriteLine($"Cost ceiling: AWS stops it at {at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC ({host.MaxHours} hours after this start), whatever it is doing.");
+            io.Line($"Cost ceiling: AWS stops it at {at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC ({host.MaxHours} hours after this start), whatever it is doing.");
         }
 
-        io.Out.WriteLine($"Next: netlab connect {host.PublicIp}");
+        io.Line($"Next: `netlab connect {host.PublicIp}`");
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Amazon.Runtime;
 using NetLab.Cli.Cloud;
 using Spectre.Console;
@@ -60,33 +59,20 @@ internal static class StatusCommand
         var total = costs.Sum(c => c ?? 0m);
         if (json)
         {
-            io.Out.WriteLine(JsonSerializer.Serialize(new
-            {
-                schema = "netlab.status/1",
-                instances = instances.Select((i, n) => new
-                {
-                    region = i.Region,
-                    id = i.Id,
-                    state = i.State,
-                    type = i.Type,
-                    launchTime = i.LaunchTime,
-                    uptimeHours = Uptime(i, now) is { } up ? Math.Round(up.TotalHours, 2) : (double?)null,
-                    publicIp = i.PublicIp,
-                    pricePerHour = PriceTable.HourlyPrice(i.Type),
-                    costSoFar = costs[n],
-                    maxHours = i.MaxHours,
-                    ceilingAt = i.CeilingAt,
-                    hoursLeft = i.CeilingAt is { } at ? Math.Round(Math.Max(0, (at - now).TotalHours), 2) : (double?)null,
-                }),
-                totalCostSoFar = total,
-                currency = "USD",
-            }, Exercises.Render.Json));
+            io.Json(new StatusDocument(
+                instances.Select((i, n) => new StatusInstance(
+                    i.Region, i.Id, i.State, i.Type, i.LaunchTime,
+                    UptimeHours: Uptime(i, now) is { } up ? Math.Round(up.TotalHours, 2) : null,
+                    i.PublicIp, PriceTable.HourlyPrice(i.Type), costs[n], i.MaxHours, i.CeilingAt,
+                    HoursLeft: i.CeilingAt is { } at ? Math.Round(Math.Max(0, (at - now).TotalHours), 2) : null)).ToList(),
+                TotalCostSoFar: total,
+                Currency: "USD"));
             return;
         }
 
         if (instances.Count == 0)
         {
-            io.Console.WriteLine("No lab hosts: nothing is running, nothing is costing money.");
+            io.Line("No lab hosts: nothing is running, nothing is costing money.");
             return;
         }
 
@@ -102,7 +88,7 @@ internal static class StatusCommand
 
         io.Console.Write(table);
         var running = instances.Count(i => i.State == "running");
-        io.Console.WriteLine($"{instances.Count} lab host(s), {running} running; compute so far ${total:0.00}. Stop paying: netlab down");
+        io.Line($"{instances.Count} lab host(s), {running} running; compute so far ${total:0.00}. Stop paying: `netlab down`");
     }
 
     /// <summary>When the cost ceiling stops a running host, and the time left; what a stopped one would get.</summary>

@@ -1,8 +1,5 @@
-using Spectre.Console;
 using System.CommandLine;
-using System.Text.Json;
 using NetLab.Agent;
-using NetLab.Cli.Exercises;
 using NetLab.Cli.Lab;
 
 namespace NetLab.Cli.Commands;
@@ -33,7 +30,7 @@ internal static class TlsCommand
             var isJson = r.GetValue(json);
             if (Net.SplitEndpoint(r.GetValue(target)!, LabPorts.Agent) is not var (host, port))
             {
-                return Fail.Write(io, isJson, $"'{r.GetValue(target)}' is not host:port; e.g. netlab tls 203.0.113.7:11211 (or [2001:db8::7]:11211)", ExitCodes.UsageOrConnection);
+                return Fail.Write(io, isJson, $"'{r.GetValue(target)}' is not host:port; e.g. `netlab tls 203.0.113.7:11211` (or `[2001:db8::7]:11211`)", ExitCodes.UsageOrConnection);
             }
 
             var pins = CommonOptions.LoadPins(r.GetValue(knownHosts));
@@ -55,31 +52,20 @@ internal static class TlsCommand
 
             if (isJson)
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                {
-                    schema = "netlab.tls/1",
-                    host,
-                    port,
-                    version = facts.Version,
-                    cipher = facts.Cipher,
-                    subject = facts.Subject,
-                    issuer = facts.Issuer,
-                    notAfter = facts.NotAfter.ToUniversalTime(),
-                    fingerprint = facts.Fingerprint,
-                    alpn = facts.Alpn,
-                    pin = facts.Pin == PinVerdict.PinnedNow ? "pinned-now" : "matches",
-                }, Render.Json));
+                io.Json(new TlsDocument(
+                    host, port, facts.Version, facts.Cipher, facts.Subject, facts.Issuer, facts.NotAfter.ToUniversalTime(), facts.Fingerprint, facts.Alpn,
+                    Pin: facts.Pin == PinVerdict.PinnedNow ? "pinned-now" : "matches"));
                 return ExitCodes.Success;
             }
 
-            io.Console.WriteLine($"version      {facts.Version}");
-            io.Console.WriteLine($"cipher       {facts.Cipher}");
-            io.Console.WriteLine($"ALPN         {facts.Alpn ?? "(none)"}");
-            io.Console.WriteLine($"subject      {facts.Subject}");
-            io.Console.WriteLine($"issuer       {facts.Issuer}{(facts.Subject == facts.Issuer ? " (self-signed)" : "")}");
-            io.Console.WriteLine($"valid until  {facts.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
-            io.Console.WriteLine($"SHA-256      {facts.Fingerprint}");
-            io.Console.WriteLine(facts.Pin == PinVerdict.PinnedNow
+            io.Line($"version      {facts.Version}");
+            io.Line($"cipher       {facts.Cipher}");
+            io.Line($"ALPN         {facts.Alpn ?? "(none)"}");
+            io.Line($"subject      {facts.Subject}");
+            io.Line($"issuer       {facts.Issuer}{(facts.Subject == facts.Issuer ? " (self-signed)" : "")}");
+            io.Line($"valid until  {facts.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
+            io.Line($"SHA-256      {facts.Fingerprint}");
+            io.Line(facts.Pin == PinVerdict.PinnedNow
                 ? $"pin          pinned now (first use) in {pins.FilePath}"
                 : "pin          matches the pinned fingerprint");
             return ExitCodes.Success;

@@ -10,15 +10,15 @@ namespace NetLab.Cli.Commands;
 /// </summary>
 internal static class UpCommand
 {
-    /// <summary>The stack's outputs, in the order they are shown, and how each is labelled.</summary>
-    private static readonly (string Key, string Label)[] Shown =
+    /// <summary>The stack's outputs, in the order they are shown, how each is labelled, and whether it is a command (kept whole on its line).</summary>
+    private static readonly (string Key, string Label, bool IsCommand)[] Shown =
     [
-        ("PublicIp", "public IP"),
-        ("PublicDns", "public DNS"),
-        ("ConnectCommand", "connect"),
-        ("FetchKeyCommand", "ssh key"),
-        ("SshCommand", "ssh"),
-        ("CostCeiling", "cost ceiling"),
+        ("PublicIp", "public IP", false),
+        ("PublicDns", "public DNS", false),
+        ("ConnectCommand", "connect", true),
+        ("FetchKeyCommand", "ssh key", true),
+        ("SshCommand", "ssh", true),
+        ("CostCeiling", "cost ceiling", false),
     ];
 
     public static Command Create(CliIO io)
@@ -64,7 +64,7 @@ internal static class UpCommand
             var repository = Cdk.FindRepository(Directory.GetCurrentDirectory());
             if (repository is null)
             {
-                return Fail.Write(io, isJson, "run netlab up from the NetLabCloud repository (it runs npx cdk deploy there, next to cdk.json)", ExitCodes.UsageOrConnection);
+                return Fail.Write(io, isJson, "run `netlab up` from the NetLabCloud repository (it runs `npx cdk deploy` there, next to cdk.json)", ExitCodes.UsageOrConnection);
             }
 
             var where = r.GetValue(region) ?? LabInstances.DefaultRegion();
@@ -108,7 +108,7 @@ internal static class UpCommand
                 allowed = $"{address}/32";
                 if (!isJson)
                 {
-                    io.Out.WriteLine($"Your public address is {address}: the lab host will accept connections from {allowed} only (--cidr to change).");
+                    io.Line($"Your public address is {address}: the lab host will accept connections from {allowed} only (--cidr to change).");
                 }
             }
 
@@ -120,7 +120,7 @@ internal static class UpCommand
                 if (code != 0)
                 {
                     var hint = log.Contains("bootstrap", StringComparison.OrdinalIgnoreCase)
-                        ? $"; this account and region need the CDK's bootstrap stack once: npx cdk bootstrap (with AWS_REGION={where})"
+                        ? $"; this account and region need the CDK's bootstrap stack once: `npx cdk bootstrap` (with AWS_REGION={where})"
                         : log.Contains("credentials", StringComparison.OrdinalIgnoreCase) ? "; no AWS credentials: run 'aws configure'" : "; its output above says why";
                     return Fail.Write(io, isJson, $"cdk deploy failed (exit {code}){hint}", ExitCodes.CheckFailed);
                 }
@@ -160,23 +160,23 @@ internal static class UpCommand
     {
         if (json)
         {
-            io.Out.WriteLine(JsonSerializer.Serialize(new { schema = "netlab.up/1", region, allowedCidr = allowed, outputs }, Exercises.Render.Json));
+            io.Json(new UpDocument(region, allowed, outputs));
             return;
         }
 
-        io.Out.WriteLine();
-        io.Out.WriteLine($"The lab host is up in {region}, open to {allowed}:");
-        foreach (var (key, label) in Shown)
+        io.Line();
+        io.Line($"The lab host is up in {region}, open to {allowed}:");
+        foreach (var (key, label, isCommand) in Shown)
         {
             if (outputs.TryGetValue(key, out var value))
             {
-                io.Out.WriteLine($"  {label,-13} {value}");
+                io.Line($"  {label,-13} {(isCommand ? $"`{value}`" : value)}");
             }
         }
 
         if (outputs.TryGetValue("ConnectCommand", out var connect))
         {
-            io.Out.WriteLine($"Next: {connect}   (netlab status: its state and cost; netlab down: remove it all)");
+            io.Line($"Next: `{connect}`   (`netlab status`: its state and cost; `netlab down`: remove it all)");
         }
     }
 }

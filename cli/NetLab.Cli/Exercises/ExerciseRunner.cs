@@ -38,7 +38,7 @@ internal sealed record RunReport(
     [property: JsonPropertyName("passed")] int Passed,
     [property: JsonPropertyName("failed")] int Failed,
     [property: JsonPropertyName("seconds")] double Seconds,
-    [property: JsonPropertyName("exercises")] IReadOnlyList<ExerciseResult> Exercises)
+    [property: JsonPropertyName("exercises")] IReadOnlyList<ExerciseResult> Exercises) : IJsonDocument
 {
     /// <summary>
     /// Version 3: each exercise's samples (every RTT, every UDP probe, the transfer's rate per interval, the three copies

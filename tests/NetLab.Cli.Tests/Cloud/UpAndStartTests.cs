@@ -85,6 +85,15 @@ public sealed class UpAndStartTests(Moto moto) : IClassFixture<Moto>, IAsyncLife
         Assert.Contains("  ssh key       aws ssm get-parameter", run.Out);
         Assert.Contains("  cost ceiling  AWS stops the lab host 8 hours after each start", run.Out);
         Assert.Contains("Next: netlab connect 203.0.113.7", run.Out);
+
+        // On a narrow console each command comes whole, on a line of its own when it does not fit beside its label.
+        var narrow = await Netlab.RunAsync(60, Environment(), "up", "--region", "eu-west-1");
+        narrow.AssertExit(0);
+        var lines = narrow.Out.Split('\n');
+        Assert.Contains("    aws ssm get-parameter --name /ec2/keypair/key-1 --with-decryption --query Parameter.Value --output text > netlab-key.pem && chmod 400 netlab-key.pem", lines);
+        Assert.Contains("  ssh           ssh -i netlab-key.pem ec2-user@203.0.113.7", lines);
+        Assert.Contains("Next: netlab connect 203.0.113.7   (netlab status: its state", lines);
+        Assert.Contains("  and cost; netlab down: remove it all)", lines);
     }
 
     [Fact]
@@ -154,6 +163,11 @@ public sealed class UpAndStartTests(Moto moto) : IClassFixture<Moto>, IAsyncLife
         Assert.Matches(@"Cost ceiling: AWS stops it at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(8 hours after this start\)", run.Out);
         Assert.Contains("Next: netlab connect 127.0.0.1", run.Out);
         Assert.Equal("running", (await moto.DescribeAsync(id)).State.Name.Value);
+
+        // On a narrow console the command still comes whole, on a line of its own if need be.
+        var narrow = await Netlab.RunAsync(width: 20, CancellationToken.None, "start", "--region", "us-east-1", "--endpoint-url", moto.Url, "--port", $"{agent.Port}");
+        narrow.AssertExit(0);
+        Assert.Contains("  netlab connect 127.0.0.1", narrow.Out.Split('\n'));
     }
 
     [Fact]
@@ -164,6 +178,7 @@ public sealed class UpAndStartTests(Moto moto) : IClassFixture<Moto>, IAsyncLife
         var launched = host.LaunchTime!.Value.ToUniversalTime();
         var run = await Netlab.RunAsync("start", "--region", "us-east-1", "--endpoint-url", moto.Url, "--port", $"{agent.Port}", "--json");
         run.AssertExit(0);
+        Assert.Contains($"{host.InstanceId} is running at 127.0.0.1; waiting for the agent on port {agent.Port}...", run.Error); // progress on stderr: stdout is the document
         Assert.False(run.Json.GetProperty("started").GetBoolean());
         Assert.Equal(8, run.Json.GetProperty("maxHours").GetInt32());
         Assert.InRange(run.Json.GetProperty("ceilingAt").GetDateTime().ToUniversalTime(), launched.AddHours(8).AddSeconds(-1), launched.AddHours(8).AddSeconds(1));

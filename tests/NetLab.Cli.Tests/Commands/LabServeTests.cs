@@ -18,7 +18,7 @@ public partial class LabServeTests
     {
         var port = Netlab.FreePort();
         await using var lab = Netlab.Start("lab", "--serve", port.ToString(), "--only", "tcp,http");
-        await lab.WaitForOutputAsync("the pages alone on a port of their own", timeoutSeconds: 60);
+        await WaitForServingAsync(lab);
         Assert.Equal(port, PrintedPort(lab.Stdout));
         Assert.Contains($"try by hand: nc 127.0.0.1 {port}", lab.Stdout);
         Assert.Contains("2 passed, 0 failed", lab.Stdout);
@@ -98,7 +98,7 @@ public partial class LabServeTests
         }
 
         await using var lab = Netlab.Start("lab", "--serve", Netlab.FreePort().ToString(), "--only", "tcp");
-        await lab.WaitForOutputAsync("the pages alone on a port of their own", timeoutSeconds: 60); // the last line --serve prints (the exercises name "in a browser" too)
+        await WaitForServingAsync(lab);
         Assert.Contains("port 5000 on 127.0.0.1 is taken (a Flask app, python flaskpage.py?)", lab.Stdout);
         var web = PrintedWebPort(lab.Stdout);
         Assert.NotEqual(5000, web);
@@ -114,7 +114,7 @@ public partial class LabServeTests
         var wanted = Netlab.FreePort();
         await using (var lab = Netlab.Start("lab", "--serve", Netlab.FreePort().ToString(), "--web-port", wanted.ToString(), "--only", "tcp"))
         {
-            await lab.WaitForOutputAsync("the pages alone on a port of their own", timeoutSeconds: 60);
+            await WaitForServingAsync(lab);
             Assert.Equal(wanted, PrintedWebPort(lab.Stdout));
             await Netlab.InterruptAsync(lab);
             await lab.WaitForExitAsync(20);
@@ -179,6 +179,12 @@ public partial class LabServeTests
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the lab port's sniff window (300 ms)
         Assert.Equal(0, silent.Available);
     }
+
+    /// <summary>
+    /// Until lab --serve has said all it says before it waits, its last line (where a browser goes, ending "/index)")
+    /// whole: its first line ends "Ctrl-C stops it.", but stdout read then may not hold the two after it yet.
+    /// </summary>
+    private static Task WaitForServingAsync(Tool lab) => lab.WaitForOutputAsync("/index)\n", timeoutSeconds: 60);
 
     private static int PrintedWebPort(string output) => int.Parse(InABrowser().Match(output) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no web port printed:\n{output}"));
 

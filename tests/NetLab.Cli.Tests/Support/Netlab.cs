@@ -22,6 +22,10 @@ public static class Netlab
     public static Task<NetlabRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         RunCoreAsync(width: null, environment, args, CancellationToken.None);
 
+    /// <summary>In-process, laid out for a console <paramref name="width"/> columns wide, with <paramref name="environment"/> over the process's own.</summary>
+    public static Task<NetlabRun> RunAsync(int width, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunCoreAsync(width, environment, args, CancellationToken.None);
+
     /// <summary>In-process, laid out for a console <paramref name="width"/> columns wide (null: as for a pipe); <paramref name="ct"/> is Ctrl-C.</summary>
     public static Task<NetlabRun> RunAsync(int? width, CancellationToken ct, params string[] args) =>
         RunCoreAsync(width, new Dictionary<string, string>(), args, ct);
