@@ -1,14 +1,11 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace NetLab.Cli.Wan;
 
-/// <summary>What <c>--wan</c> asks of the machine: Linux, root, iproute2 and nftables, and ways to run them.</summary>
+/// <summary>What <c>--wan</c> asks of the machine: Linux, root, iproute2 and nftables, and the way to run them (namespaces: <see cref="NetworkNamespace"/>).</summary>
 internal static partial class LinuxHost
 {
-    private const int CloneNewNet = 0x40000000;
-
     /// <summary>Null when this machine can build the path, else why not, in words, with what to do.</summary>
     public static string? WhyNot()
     {
@@ -61,33 +58,6 @@ internal static partial class LinuxHost
         return (process.ExitCode, output.Result, error);
     }
 
-    /// <summary>Runs <paramref name="work"/> on a thread of its own inside the named network namespace (what it creates, a TUN device, lives there).</summary>
-    public static T InNamespace<T>(string name, Func<T> work)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var handle = File.OpenHandle($"/run/netns/{name}");
-                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                {
-                    throw new Win32Exception(Marshal.GetLastPInvokeError(), $"cannot enter the network namespace {name}");
-                }
-
-                result = work();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return failure is null ? result : throw new InvalidOperationException(failure.Message, failure);
-    }
-
     /// <summary>Dies with its parent (the child of <c>netlab lab --wan</c> must not outlive it).</summary>
     public static void DieWithParent()
     {
@@ -105,9 +75,6 @@ internal static partial class LinuxHost
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEuid();
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNs(int fd, int nstype);
 
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     private static partial int Prctl(int option, ulong arg);

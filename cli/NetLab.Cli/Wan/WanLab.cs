@@ -17,14 +17,15 @@ namespace NetLab.Cli.Wan;
 internal sealed partial class WanLab : IAsyncDisposable
 {
     private const string Prefix = "nlwan";
-    private readonly string _namespace;
+    private readonly string _namespaceName;
     private readonly string _dataDir;
     private readonly List<IDisposable> _owned = [];
+    private NetworkNamespace? _namespace;
     private Process? _agent;
 
     private WanLab(string ns, string dataDir, string hostAddress, string nearAddress, WanPath path)
     {
-        _namespace = ns;
+        _namespaceName = ns;
         _dataDir = dataDir;
         HostAddress = hostAddress;
         NearAddress = nearAddress;
@@ -89,8 +90,8 @@ internal sealed partial class WanLab : IAsyncDisposable
     public static IReadOnlyList<string> Leftovers()
     {
         var found = new List<string>();
-        found.AddRange(LinuxHost.TryRun("ip", ["netns", "list"]).Output.Split('\n').Select(l => l.Split(' ')[0]).Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)));
-        found.AddRange(LinuxHost.TryRun("ip", ["-o", "link"]).Output.Split('\n').Select(l => l.Split(':').ElementAtOrDefault(1)?.Trim() ?? "").Where(n => n.StartsWith("nlw", StringComparison.Ordinal)));
+        found.AddRange(NetworkNamespace.List().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)));
+        found.AddRange(NetworkNamespace.MachineLinks().Where(n => n.StartsWith("nlw", StringComparison.Ordinal)));
         return found;
     }
 
@@ -109,7 +110,7 @@ internal sealed partial class WanLab : IAsyncDisposable
             owned.Dispose();
         }
 
-        LinuxHost.TryRun("ip", ["netns", "del", _namespace]); // its firewall and its end of the path go with it
+        _namespace?.Dispose(); // its firewall and its end of the path go with it
         try
         {
             Directory.Delete(_dataDir, recursive: true);
@@ -121,25 +122,18 @@ internal sealed partial class WanLab : IAsyncDisposable
 
     private async Task BuildAsync(CancellationToken ct)
     {
-        LinuxHost.Run("ip", ["netns", "add", _namespace]);
-        LinuxHost.Run("ip", ["-n", _namespace, "link", "set", "lo", "up"]);
+        var lab = _namespace = NetworkNamespace.Create(_namespaceName);
 
         // One TUN device on each side: this machine's, and the lab host's (created from inside its namespace).
         var near = Own(Tun.Create("nlw%d"));
-        var far = Own(LinuxHost.InNamespace(_namespace, () => Tun.Create("nlw%d")));
-        foreach (var (prefix, device, address, peer) in new[] { (new string[] { "-n", _namespace }, far.Name, HostAddress, NearAddress), ([], near.Name, NearAddress, HostAddress) })
-        {
-            LinuxHost.Run("ip", [.. prefix, "addr", "add", address, "peer", peer, "dev", device]);
-            LinuxHost.Run("ip", [.. prefix, "link", "set", device, "up"]);
-        }
+        var far = Own(lab.Enter(() => Tun.Create("nlw%d")));
+        lab.Ip("addr", "add", HostAddress, "peer", NearAddress, "dev", far.Name);
+        lab.Ip("link", "set", far.Name, "up");
+        LinuxHost.Run("ip", ["addr", "add", NearAddress, "peer", HostAddress, "dev", near.Name]);
+        LinuxHost.Run("ip", ["link", "set", near.Name, "up"]);
+        NetworkNamespace.RequireRouteThrough(HostAddress, near.Name);
 
-        var route = LinuxHost.Run("ip", ["route", "get", HostAddress]);
-        if (!route.Contains($"dev {near.Name}", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"refusing to send: 'ip route get {HostAddress}' says '{route.Trim()}', not 'dev {near.Name}'");
-        }
-
-        LinuxHost.Run("ip", ["netns", "exec", _namespace, "nft", "-f", "-"], FirewallRules());
+        lab.Run(["nft", "-f", "-"], FirewallRules());
         Emulator = new PathEmulator(near, far, Path);
         Emulator.Start();
         await StartAgentAsync(ct);
@@ -148,7 +142,7 @@ internal sealed partial class WanLab : IAsyncDisposable
     private async Task StartAgentAsync(CancellationToken ct)
     {
         var info = new ProcessStartInfo(LinuxHost.Which("ip") ?? "ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in (string[])["netns", "exec", _namespace, .. WanHostCommand.Invocation(), "--data-dir", _dataDir])
+        foreach (var arg in _namespace!.ExecArguments([.. WanHostCommand.Invocation(), "--data-dir", _dataDir]))
         {
             info.ArgumentList.Add(arg);
         }
@@ -199,9 +193,7 @@ internal sealed partial class WanLab : IAsyncDisposable
         {
             if (int.TryParse(name[Prefix.Length..], out var pid) && pid != Environment.ProcessId && !LinuxHost.ProcessAlive(pid))
             {
-                LinuxHost.TryRun("ip", ["netns", "pids", name]).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList()
-                    .ForEach(p => LinuxHost.TryRun("kill", ["-9", p]));
-                LinuxHost.TryRun("ip", ["netns", "del", name]);
+                NetworkNamespace.Delete(name);
             }
         }
     }
