@@ -22,7 +22,7 @@ public static class Curl
 
     /// <summary>Real curl from a client address of a <see cref="TestInternet"/>, to the agent's host there.</summary>
     public static Task<CurlResponse> FromAsync(TestInternet net, string source, string path, params string[] extra) =>
-        RunAsync("ip", ["netns", "exec", net.ClientNs, "curl", "--interface", source], $"http://{net.HostAddress}:{TestInternet.Port}{path}", extra);
+        RunAsync("ip", net.InClient("curl", "--interface", source), $"http://{net.HostAddress}:{TestInternet.Port}{path}", extra);
 
     private static async Task<CurlResponse> RunAsync(string tool, string[] prefix, string url, string[] extra)
     {
