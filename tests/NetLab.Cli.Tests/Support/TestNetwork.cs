@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using NetLab.Cli.Wan;
+using NetLab.Testing;
 
 namespace NetLab.Cli.Tests.Support;
 
@@ -14,39 +15,40 @@ public sealed class TestNetwork : IDisposable
     public const int ClosedPort = 8081;
     public const int FilteredPort = 9;
 
-    private readonly string _ns = $"nlt{Environment.ProcessId % 10000}{Random.Shared.Next(100, 999)}";
-    private readonly Process? _listener;
+    private readonly NetworkNamespace _ns;
+    private readonly Tool? _listener;
 
     public TestNetwork()
     {
+        var name = $"nlt{Environment.ProcessId % 10000}{Random.Shared.Next(100, 999)}";
         var third = Random.Shared.Next(0, 255);
         HostAddress = $"198.18.{third}.1";
         PeerAddress = $"198.18.{third}.2";
-        Run("ip", "netns", "add", _ns);
-        Run("ip", "link", "add", $"{_ns}h", "type", "veth", "peer", "name", $"{_ns}n");
-        Run("ip", "link", "set", $"{_ns}n", "netns", _ns);
-        Run("ip", "addr", "add", $"{HostAddress}/30", "dev", $"{_ns}h");
-        Run("ip", "link", "set", $"{_ns}h", "up");
-        InNamespace("ip", "addr", "add", $"{PeerAddress}/30", "dev", $"{_ns}n");
-        InNamespace("ip", "link", "set", $"{_ns}n", "up");
-        InNamespace("ip", "link", "set", "lo", "up");
-        // Nothing may go out to a real network if the set-up went wrong: the way to the peer must be our veth.
-        var route = TryRun("ip", "route", "get", PeerAddress).Output;
-        if (!route.Contains($"dev {_ns}h", StringComparison.Ordinal))
+        try
         {
-            Dispose();
-            throw new InvalidOperationException($"refusing to run: the way to {PeerAddress} is not the test's veth: {route}");
+            _ns = NetworkNamespace.Create(name);
+        }
+        catch (Exception e)
+        {
+            throw Needs(e);
         }
 
-        InNamespace("nft", "add", "table", "inet", "netlab");
-        InNamespace("nft", "add", "chain", "inet", "netlab", "input", "{ type filter hook input priority 0 ; }");
-        InNamespace("nft", "add", "rule", "inet", "netlab", "input", "tcp", "dport", $"{FilteredPort}", "drop");
-        _listener = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", _ns, "ncat", "-lk", PeerAddress, $"{OpenPort}"])
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        WaitForListener();
+            _ns.AddVeth($"{name}n", [$"{PeerAddress}/30"], $"{name}h", [$"{HostAddress}/30"]);
+            // Nothing may go out to a real network if the set-up went wrong: the way to the peer must be our veth.
+            NetworkNamespace.RequireRouteThrough(PeerAddress, $"{name}h");
+            _ns.Run(["nft", "add", "table", "inet", "netlab"]);
+            _ns.Run(["nft", "add", "chain", "inet", "netlab", "input", "{ type filter hook input priority 0 ; }"]);
+            _ns.Run(["nft", "add", "rule", "inet", "netlab", "input", "tcp", "dport", $"{FilteredPort}", "drop"]);
+            _listener = Tool.Start("ip", _ns.ExecArguments("ncat", "-lk", PeerAddress, $"{OpenPort}"));
+            WaitForListener();
+        }
+        catch (Exception e)
+        {
+            Dispose();
+            throw Needs(e);
+        }
     }
 
     /// <summary>This side of the veth pair (an address of this machine, not loopback).</summary>
@@ -57,21 +59,18 @@ public sealed class TestNetwork : IDisposable
 
     public void Dispose()
     {
-        if (_listener is not null)
-        {
-            _listener.Kill(entireProcessTree: true);
-            _listener.WaitForExit();
-        }
-
-        Run("ip", "netns", "del", _ns);
-        TryRun("ip", "link", "del", $"{_ns}h");
+        _listener?.DisposeAsync().AsTask().Wait(); // killed, with what it started
+        _ns.Dispose();
     }
+
+    private static InvalidOperationException Needs(Exception e) =>
+        new($"{e.Message} (these tests need root, iproute2 and nftables: ./test.sh installs them)", e);
 
     private void WaitForListener()
     {
         for (var i = 0; i < 100; i++)
         {
-            if (TryRun("ip", "netns", "exec", _ns, "ss", "-ltn", $"sport = :{OpenPort}").Output.Contains($":{OpenPort}", StringComparison.Ordinal))
+            if (_ns.TryRun("ss", "-ltn", $"sport = :{OpenPort}").Output.Contains($":{OpenPort}", StringComparison.Ordinal))
             {
                 return;
             }
@@ -81,18 +80,4 @@ public sealed class TestNetwork : IDisposable
 
         throw new InvalidOperationException("ncat never listened inside the test namespace");
     }
-
-    private void InNamespace(params string[] args) => Run("ip", ["netns", "exec", _ns, .. args]);
-
-    private static void Run(string file, params string[] args)
-    {
-        var (code, output) = TryRun(file, args);
-        if (code != 0)
-        {
-            throw new InvalidOperationException(
-                $"{file} {string.Join(' ', args)} failed ({code}): {output.Trim()}. These tests need root, iproute2 and nftables (./test.sh installs them).");
-        }
-    }
-
-    private static (int Code, string Output) TryRun(string file, params string[] args) => NetLab.Testing.Tool.Run(file, args);
 }
