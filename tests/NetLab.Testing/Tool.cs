@@ -3,9 +3,25 @@ using System.Text;
 
 namespace NetLab.Testing;
 
+/// <summary>What a command run to completion did: its exit code and both output streams.</summary>
+public sealed record ToolRun(int Code, string Stdout, string Stderr)
+{
+    /// <summary>What it printed: stdout, then stderr.</summary>
+    public string Output => Stdout + Stderr;
+
+    /// <summary>The exit code and <see cref="Output"/>, as <c>var (code, output) = Tool.Run(...)</c>.</summary>
+    public void Deconstruct(out int code, out string output)
+    {
+        code = Code;
+        output = Output;
+    }
+}
+
 /// <summary>
-/// A real client (nc, ncat, telnet, curl, openssl, wget) run as a student would run it. A missing tool
-/// fails the test loudly: the README's test command installs them all.
+/// The tests' one way to run a process: a real client (nc, ncat, telnet, curl, openssl, wget) run as a student
+/// would run it, a long-running one a test talks to (an agent, moto, a booted container), or a command run to
+/// completion (<see cref="Run(string, IEnumerable{string}, string?, IReadOnlyDictionary{string, string}?, string?, int)"/>).
+/// A missing tool fails the test loudly: the README's test command installs them all.
 /// </summary>
 public sealed class Tool : IAsyncDisposable
 {
@@ -84,22 +100,11 @@ public sealed class Tool : IAsyncDisposable
             "ncat, netcat-openbsd, telnet, openssl, curl, wget, socat, iproute2 and nftables, or apt-get install it.");
     }
 
-    public static Tool Start(string name, params string[] args)
-    {
-        var info = new ProcessStartInfo(Require(name))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
+    public static Tool Start(string name, params string[] args) => Start(name, args, environment: null);
 
-        return new Tool(Process.Start(info)!);
-    }
+    /// <summary>Starts a process that keeps running, with <paramref name="environment"/> over this one's and in <paramref name="workingDirectory"/>; its stdin stays open until <see cref="CloseStdin"/>.</summary>
+    public static Tool Start(string name, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment, string? workingDirectory = null) =>
+        new(Launch(name, args, stdin: true, environment, workingDirectory));
 
     /// <summary>Runs a tool to completion with the given stdin (closed afterwards) and returns it.</summary>
     public static async Task<Tool> RunAsync(string name, string[] args, byte[]? stdin = null, int timeoutSeconds = 20)
@@ -116,22 +121,34 @@ public sealed class Tool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs a command to completion, synchronously (set-up and tear-down of test beds: ip, nft): its exit code
-    /// and what it printed, stdout then stderr. A missing tool fails loudly, as <see cref="Require"/> says.
+    /// Runs a command to completion, synchronously (set-up and tear-down of test beds, builds, emulators' scripts):
+    /// its exit code and both output streams. A missing tool fails loudly, as <see cref="Require"/> says.
     /// </summary>
-    public static (int Code, string Output) Run(string name, params string[] args)
+    public static ToolRun Run(string name, params string[] args) => Run(name, (IEnumerable<string>)args);
+
+    /// <summary>
+    /// Runs a command to completion with <paramref name="stdin"/> (null: this process's own), <paramref name="environment"/>
+    /// over this process's, in <paramref name="workingDirectory"/>; after <paramref name="timeoutSeconds"/> it is killed
+    /// with every process it started, and the run fails.
+    /// </summary>
+    public static ToolRun Run(string name, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, int timeoutSeconds = 300)
     {
-        var info = new ProcessStartInfo(Require(name)) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args)
+        using var process = Launch(name, args, stdin is not null, environment, workingDirectory);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
         {
-            info.ArgumentList.Add(arg);
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
         }
 
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{name} {string.Join(' ', args)} took over {timeoutSeconds} s");
+        }
+
+        return new ToolRun(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>Runs a shell pipeline, for the tutorial's exact commands (<c>printf ... | nc -q1 ...</c>).</summary>
@@ -147,6 +164,9 @@ public sealed class Tool : IAsyncDisposable
     }
 
     public void CloseStdin() => _process.StandardInput.Close();
+
+    /// <summary>Sends the signal <paramref name="name"/> (INT, TERM) to the process, as <c>kill -NAME PID</c> does.</summary>
+    public void Signal(string name) => Run("kill", $"-{name}", $"{Pid}");
 
     /// <summary>Waits until stdout contains <paramref name="text"/>; fails with what did arrive.</summary>
     public async Task WaitForOutputAsync(string text, int timeoutSeconds = 10)
@@ -195,6 +215,22 @@ public sealed class Tool : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to exit on its own; false if it has not (it keeps running).</summary>
+    public async Task<bool> TryWaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            await _pump;
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Asserts the exit code; a failure shows what the tool printed (stdout, then stderr).</summary>
@@ -223,6 +259,30 @@ public sealed class Tool : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    /// <summary>Where every process of the tests starts: output (and stdin, when asked) redirected, a missing tool named.</summary>
+    private static Process Launch(string name, IEnumerable<string> args, bool stdin, IReadOnlyDictionary<string, string>? environment, string? workingDirectory)
+    {
+        var info = new ProcessStartInfo(Require(name))
+        {
+            RedirectStandardInput = stdin,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        return Process.Start(info)!;
     }
 
     private async Task PumpAsync()

@@ -32,10 +32,7 @@ public sealed class AgentProcessTests : IDisposable
             }
 
             var clock = Stopwatch.StartNew();
-            using (var kill = Process.Start("kill", ["-TERM", agent.Pid.ToString()]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            agent.Signal("TERM");
 
             await agent.WaitForExitAsync(10);
             clock.Stop();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using NetLab.Testing;
@@ -37,10 +36,7 @@ public sealed class WineFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Agent.DisposeAsync();
-        using (var stop = Process.Start(new ProcessStartInfo("/usr/lib/wine/wineserver", "-k") { Environment = { ["WINEPREFIX"] = Prefix } }))
-        {
-            await stop!.WaitForExitAsync();
-        }
+        Tool.Run("/usr/lib/wine/wineserver", ["-k"], environment: new Dictionary<string, string> { ["WINEPREFIX"] = Prefix });
 
         Directory.Delete(Root, recursive: true);
     }

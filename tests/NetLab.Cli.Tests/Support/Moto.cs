@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
@@ -17,25 +16,15 @@ public sealed class Moto : IAsyncLifetime
     /// <summary>An image id moto takes (it does not check images).</summary>
     private const string Image = "ami-0123456789abcdef0";
 
-    private Process? _process;
+    private Tool? _process;
 
     public string Url { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
         var port = Netlab.FreePort();
-        var info = new ProcessStartInfo(Python(), [Path.Combine(Repository.Root, "tests", "aws", "netlab_moto.py"), $"{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["NETLAB_MOTO_PUBLIC_RANGE"] = "127.0.0.1/32";
-        _process = Process.Start(info)!;
-        var log = new System.Text.StringBuilder();
-        _process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        _process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = Tool.Start(Python(), [Path.Combine(Repository.Root, "tests", "aws", "netlab_moto.py"), $"{port}"],
+            new Dictionary<string, string> { ["NETLAB_MOTO_PUBLIC_RANGE"] = "127.0.0.1/32" });
 
         Url = $"http://127.0.0.1:{port}";
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -51,13 +40,7 @@ public sealed class Moto : IAsyncLifetime
             {
                 if (_process.HasExited || DateTime.UtcNow > deadline)
                 {
-                    string said;
-                    lock (log)
-                    {
-                        said = log.ToString();
-                    }
-
-                    throw new InvalidOperationException($"moto did not answer on {Url} within 60 s (exited: {_process.HasExited}):\n{said}");
+                    throw new InvalidOperationException($"moto did not answer on {Url} within 60 s (exited: {_process.HasExited}):\n{_process.Stdout}{_process.Stderr}");
                 }
 
                 await Task.Delay(200);
@@ -65,16 +48,12 @@ public sealed class Moto : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_process is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
+            await _process.DisposeAsync(); // killed, with what it started
         }
-
-        _process?.Dispose();
-        return Task.CompletedTask;
     }
 
     /// <summary>Forgets every instance (moto's own reset).</summary>

@@ -41,10 +41,10 @@ public static class Netlab
     }
 
     /// <summary>Ctrl-C for a netlab process: SIGINT, as the terminal sends it.</summary>
-    public static async Task InterruptAsync(Tool netlab)
+    public static Task InterruptAsync(Tool netlab)
     {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-INT", netlab.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
+        netlab.Signal("INT");
+        return Task.CompletedTask;
     }
 
     /// <summary>The path of the netlab executable's dll beside the tests, for shell command lines.</summary>
