@@ -45,7 +45,7 @@ internal sealed class BootedHost : IAsyncDisposable
         {
             "/bin/sh", "-c", "exec systemd-nspawn \"$@\" > \"$0\" 2>&1", log,
             "-D", root, "-b", "--register=no", "--keep-unit", "--console=read-only",
-            $"--network-namespace-path={network.Path}", "--machine=netlab-rehearsal",
+            $"--network-namespace-path={network.Namespace.Path}", "--machine=netlab-rehearsal",
         })
         {
             info.ArgumentList.Add(arg);

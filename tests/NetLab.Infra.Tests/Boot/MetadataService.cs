@@ -20,7 +20,7 @@ internal sealed class MetadataService : IDisposable
     public MetadataService(HostNetwork network, string publicIpv4)
     {
         PublicIpv4 = publicIpv4;
-        _listener = network.Inside(() =>
+        _listener = network.Namespace.Enter(() =>
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             socket.Bind(new IPEndPoint(IPAddress.Parse(HostNetwork.MetadataAddress), 80));
