@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests;
 
@@ -39,7 +40,7 @@ public sealed class NagTests : IDisposable
         var lab = LabTemplate.Synth();
         var restrict = LabTemplate.Json(Assert.Single(lab.Resources("Custom::VpcRestrictDefaultSG")).Value);
         Assert.Contains("\"DefaultSecurityGroupId\":{\"Fn::GetAtt\":[\"NetworkVpc", restrict);
-        var flags = JsonDocument.Parse(File.ReadAllText(Path.Combine(Shell.RepositoryRoot(), "cdk.json"))).RootElement.GetProperty("context");
+        var flags = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "cdk.json"))).RootElement.GetProperty("context");
         Assert.True(flags.GetProperty("@aws-cdk/aws-ec2:restrictDefaultSecurityGroup").GetBoolean());
     }
 
@@ -47,8 +48,8 @@ public sealed class NagTests : IDisposable
     {
         var template = Path.Combine(_work, $"template-{Guid.NewGuid():N}.json");
         File.WriteAllText(template, LabTemplate.Json(lab.Template.ToJSON()));
-        var root = Shell.RepositoryRoot();
-        var (code, output) = Shell.Run("node", [Path.Combine(root, "infra", "nag", "check.js"), template, .. options], root);
+        var root = Repository.Root;
+        var (code, output) = Tool.Run("node", [Path.Combine(root, "infra", "nag", "check.js"), template, .. options], workingDirectory: root);
         var findings = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l.StartsWith('{'))
             .Select(l => JsonSerializer.Deserialize<Finding>(l, FindingJson)!)

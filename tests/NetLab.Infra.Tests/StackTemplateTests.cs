@@ -1,5 +1,6 @@
 using Amazon.CDK.Assertions;
 using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests;
 
@@ -176,7 +177,7 @@ public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<Def
     public void The_default_security_group_is_closed_by_the_feature_flag()
     {
         // cdk.json turns the flag on for every synth; the VPC sets it too, so the in-process stacks have it.
-        using var cdkJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Shell.RepositoryRoot(), "cdk.json")));
+        using var cdkJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "cdk.json")));
         Assert.True(cdkJson.RootElement.GetProperty("context").GetProperty("@aws-cdk/aws-ec2:restrictDefaultSecurityGroup").GetBoolean());
         var restrict = Assert.Single(Lab.Resources("Custom::VpcRestrictDefaultSG")).Value;
         var properties = LabTemplate.Json(restrict["Properties"]);

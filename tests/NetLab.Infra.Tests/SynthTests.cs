@@ -1,4 +1,5 @@
 using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests;
 
@@ -20,7 +21,7 @@ public sealed class SynthTests : IDisposable
     [InlineData("arm64", "linux-arm64", (ushort)0xB7)]
     public void Cdk_synth_stages_the_real_agent_binary_for_the_architecture(string arch, string runtimeId, ushort elfMachine)
     {
-        var root = Shell.RepositoryRoot();
+        var root = Repository.Root;
         var output = Path.Combine(_work, "cdk.out");
         var tmp = Directory.CreateDirectory(Path.Combine(_work, "tmp")).FullName;
         var (code, log) = CdkCli.Synth(output, tmp, $"arch={arch}");
@@ -61,9 +62,9 @@ public sealed class SynthTests : IDisposable
     [Fact]
     public void The_staged_x64_agent_runs_and_answers_help()
     {
-        var root = Shell.RepositoryRoot();
+        var root = Repository.Root;
         var binary = Path.Combine(NetLab.Infra.Host.AgentBinary.Publish(root, "linux-x64"), "netlab-agent");
-        var (code, output) = Shell.Run(binary, ["--help"]);
+        var (code, output) = Tool.Run(binary, ["--help"]);
         Assert.Equal(0, code);
         Assert.Contains("netlab-agent: the NetLabCloud lab server", output);
     }

@@ -1,5 +1,6 @@
 using NetLab.Infra.Host;
 using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests.Aws;
 
@@ -21,10 +22,10 @@ public sealed class AwsRehearsalTests : IDisposable
     {
         // The script's prerequisites, as ./test.sh leaves them: the agent published for linux-x64 once with the
         // network (its runtime packs in the NuGet cache), so the synth inside the namespace needs none.
-        _ = AgentBinary.Publish(Shell.RepositoryRoot(), "linux-x64");
+        _ = AgentBinary.Publish(Repository.Root, "linux-x64");
     }
 
-    public void Dispose() => Shell.Run("rm", ["-rf", _tmp]);
+    public void Dispose() => Tool.Run("rm", ["-rf", _tmp]);
 
     [Fact]
     public void Bootstrap_up_status_stop_and_start_down_all_hold_against_moto_started_with_no_network_at_all()
@@ -54,7 +55,7 @@ public sealed class AwsRehearsalTests : IDisposable
         Assert.DoesNotMatch("(?m)^PASS status ", output);
     }
 
-    private (int Code, string Output) Rehearse(bool noNetwork, params (string Key, string Value)[] environment)
+    private ToolRun Rehearse(bool noNetwork, params (string Key, string Value)[] environment)
     {
         var env = CdkCli.Environment(_tmp);
         foreach (var (key, value) in environment)
@@ -62,9 +63,9 @@ public sealed class AwsRehearsalTests : IDisposable
             env[key] = value;
         }
 
-        var script = Path.Combine(Shell.RepositoryRoot(), "scripts", "rehearse-aws.sh");
+        var script = Path.Combine(Repository.Root, "scripts", "rehearse-aws.sh");
         return noNetwork
-            ? Shell.Run("unshare", ["-n", "--", "bash", script], Shell.RepositoryRoot(), env, timeoutSeconds: 900)
-            : Shell.Run("bash", [script], Shell.RepositoryRoot(), env, timeoutSeconds: 900);
+            ? Tool.Run("unshare", ["-n", "--", "bash", script], environment: env, workingDirectory: Repository.Root, timeoutSeconds: 900)
+            : Tool.Run("bash", [script], environment: env, workingDirectory: Repository.Root, timeoutSeconds: 900);
     }
 }

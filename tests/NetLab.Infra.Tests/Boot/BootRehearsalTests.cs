@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests.Boot;
 
@@ -16,7 +16,7 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
 {
     private readonly string _work = Directory.CreateTempSubdirectory("netlab-rehearsal-").FullName;
 
-    public void Dispose() => Shell.Run("rm", ["-rf", "--one-file-system", _work]);
+    public void Dispose() => Tool.Run("rm", ["-rf", "--one-file-system", _work]);
 
     [Fact]
     public async Task The_install_steps_bring_up_the_agent_under_its_real_unit_and_netlab_connect_passes_from_outside()
@@ -137,7 +137,7 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
         var off = lastUse.Elapsed;
         Assert.Equal(0, host.ExitCode);
         Assert.InRange(off, ttl, ttl + TimeSpan.FromSeconds(30));
-        var journal = Shell.Run("journalctl", ["--directory", Path.Combine(_work, "root", "var", "log", "journal"), "-u", "netlab-ttl.service", "--no-pager", "-o", "cat"]).Output;
+        var journal = Tool.Run("journalctl", ["--directory", Path.Combine(_work, "root", "var", "log", "journal"), "-u", "netlab-ttl.service", "--no-pager", "-o", "cat"]).Output;
         Assert.Contains("netlab idle-check: stop", journal);
     }
 
@@ -149,48 +149,35 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
     private static async Task TheTutorialsLastStepAsync(BootedHost host, HostNetwork network)
     {
         var laptop = network.LocalAddress;
-        using (var listen = host.Start($"printf 'hello from the host\\n' | SSH_CLIENT='{laptop} 50022 22' /opt/netlab/netlab-agent listen > /tmp/from-laptop"))
+        await using (var listen = host.Start($"printf 'hello from the host\\n' | SSH_CLIENT='{laptop} 50022 22' /opt/netlab/netlab-agent listen > /tmp/from-laptop"))
         {
-            var waiting = await ReadUntilAsync(listen.StandardError, $"waiting on port 11211 for the next connection from {laptop}");
-            var (code, got) = Shell.Run("sh", ["-c", $"printf 'hello from the laptop\\n' | nc -N {network.HostAddress} 11211"], timeoutSeconds: 30);
+            await listen.WaitForStderrAsync($"waiting on port 11211 for the next connection from {laptop}", timeoutSeconds: 20);
+            var waiting = listen.Stderr;
+            var (code, got) = Tool.Run("sh", ["-c", $"printf 'hello from the laptop\\n' | nc -N {network.HostAddress} 11211"], timeoutSeconds: 30);
             Assert.True(code == 0, $"nc to the listening terminal failed ({code}): {got}\n{waiting}");
             Assert.Equal("hello from the host\n", got);
-            Assert.True(listen.WaitForExit(15_000), "netlab-agent listen did not end when the laptop's nc closed");
+            Assert.True(await listen.TryWaitForExitAsync(TimeSpan.FromSeconds(15)), "netlab-agent listen did not end when the laptop's nc closed");
             Assert.Equal(0, listen.ExitCode);
         }
 
         Assert.Equal("hello from the laptop\n", host.Must("cat /tmp/from-laptop"));
 
         host.Must("systemctl stop netlab-agent");
-        using (var ncat = host.Start("printf 'hello from ncat\\n' | ncat -l 11211 > /tmp/from-laptop-2"))
+        await using (var ncat = host.Start("printf 'hello from ncat\\n' | ncat -l 11211 > /tmp/from-laptop-2"))
         {
             for (var i = 0; i < 100 && !host.Run("ss -ltn | grep -q ':11211 '").Code.Equals(0); i++)
             {
                 await Task.Delay(100);
             }
 
-            var (code, got) = Shell.Run("sh", ["-c", $"printf 'hello ncat\\n' | nc -N {network.HostAddress} 11211"], timeoutSeconds: 30);
+            var (code, got) = Tool.Run("sh", ["-c", $"printf 'hello ncat\\n' | nc -N {network.HostAddress} 11211"], timeoutSeconds: 30);
             Assert.True(code == 0 && got == "hello from ncat\n", $"nc to ncat -l on the host: {code} {got}");
-            Assert.True(ncat.WaitForExit(15_000), "ncat -l did not end");
+            Assert.True(await ncat.TryWaitForExitAsync(TimeSpan.FromSeconds(15)), "ncat -l did not end");
         }
 
         Assert.Equal("hello ncat\n", host.Must("cat /tmp/from-laptop-2"));
         host.Must("systemctl start netlab-agent");
         await WaitForHealthAsync(network.HostAddress);
-    }
-
-    private static async Task<string> ReadUntilAsync(StreamReader reader, string text)
-    {
-        var seen = new System.Text.StringBuilder();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!seen.ToString().Contains(text, StringComparison.Ordinal))
-        {
-            var line = await reader.ReadLineAsync(timeout.Token);
-            Assert.True(line is not null, $"ended before \"{text}\":\n{seen}");
-            seen.AppendLine(line);
-        }
-
-        return seen.ToString();
     }
 
     private async Task<BootedHost> BootAsync(HostNetwork network)
@@ -209,8 +196,8 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
         Assert.Contains(init.Log, l => l.StartsWith("command 002: exit 0", StringComparison.Ordinal)); // the health gate
     }
 
-    private (int Code, string Output) Netlab(params string[] args) =>
-        Shell.Run("dotnet", [fixture.Netlab, .. args], env: new Dictionary<string, string> { ["NO_COLOR"] = "1" }, timeoutSeconds: 180);
+    private ToolRun Netlab(params string[] args) =>
+        Tool.Run("dotnet", [fixture.Netlab, .. args], environment: new Dictionary<string, string> { ["NO_COLOR"] = "1" }, timeoutSeconds: 180);
 
     private string Fingerprint(string address, string knownHosts)
     {
@@ -223,7 +210,7 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
     private static async Task<string> CertificateTextAsync(string address)
     {
         await Task.Yield();
-        var (code, output) = Shell.Run("sh", ["-c", $"openssl s_client -connect {address}:11211 </dev/null 2>/dev/null | openssl x509 -noout -text"], timeoutSeconds: 30);
+        var (code, output) = Tool.Run("sh", ["-c", $"openssl s_client -connect {address}:11211 </dev/null 2>/dev/null | openssl x509 -noout -text"], timeoutSeconds: 30);
         Assert.True(code == 0, $"openssl could not read the certificate:\n{output}");
         return output;
     }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests.Boot;
 
@@ -10,10 +10,10 @@ namespace NetLab.Infra.Tests.Boot;
 /// </summary>
 internal sealed class BootedHost : IAsyncDisposable
 {
-    private readonly Process _nspawn;
+    private readonly Tool _nspawn;
     private readonly string _log;
 
-    private BootedHost(Process nspawn, string log, int leader)
+    private BootedHost(Tool nspawn, string log, int leader)
     {
         _nspawn = nspawn;
         _log = log;
@@ -33,26 +33,13 @@ internal sealed class BootedHost : IAsyncDisposable
     /// <summary>Boots <paramref name="root"/> and waits until systemd says running (or degraded, with the failed units named).</summary>
     public static async Task<BootedHost> BootAsync(string root, HostNetwork network, string log)
     {
-        Tool("systemd-nspawn");
+        Need("systemd-nspawn");
         // setsid: nspawn must not take this process's terminal; its console output goes to the log file.
-        var info = new ProcessStartInfo("setsid")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = false,
-            RedirectStandardError = false,
-        };
-        foreach (var arg in new[]
-        {
+        var nspawn = Tool.Start("setsid",
             "/bin/sh", "-c", "exec systemd-nspawn \"$@\" > \"$0\" 2>&1", log,
             "-D", root, "-b", "--register=no", "--keep-unit", "--console=read-only",
-            $"--network-namespace-path={network.Namespace.Path}", "--machine=netlab-rehearsal",
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var nspawn = Process.Start(info)!;
-        nspawn.StandardInput.Close();
+            $"--network-namespace-path={network.Namespace.Path}", "--machine=netlab-rehearsal");
+        nspawn.CloseStdin();
         var clock = Stopwatch.StartNew();
         int leader = 0;
         while (clock.Elapsed < TimeSpan.FromSeconds(60))
@@ -62,10 +49,10 @@ internal sealed class BootedHost : IAsyncDisposable
                 throw new InvalidOperationException($"systemd-nspawn exited {nspawn.ExitCode} while booting:\n{Read(log)}");
             }
 
-            leader = leader != 0 ? leader : FindLeader(nspawn.Id);
+            leader = leader != 0 ? leader : FindLeader(nspawn.Pid);
             if (leader != 0)
             {
-                var (_, state) = Shell.Run("nsenter", ["-t", $"{leader}", "-a", "systemctl", "is-system-running"], timeoutSeconds: 10);
+                var (_, state) = Tool.Run("nsenter", ["-t", $"{leader}", "-a", "systemctl", "is-system-running"], timeoutSeconds: 10);
                 state = state.Trim();
                 if (state is "running" or "degraded")
                 {
@@ -83,25 +70,19 @@ internal sealed class BootedHost : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        nspawn.Kill(entireProcessTree: true);
+        await nspawn.DisposeAsync(); // killed, with what it started
         throw new TimeoutException($"the container did not finish booting within 60 s:\n{Read(log)}");
     }
 
     /// <summary>Runs a shell command inside, as root, with a plain environment (as cfn-init runs its commands).</summary>
-    public (int Code, string Output) Run(string command, int timeoutSeconds = 60) =>
-        Shell.Run("nsenter", ["-t", $"{Leader}", "-a", "env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", "/bin/sh", "-c", command], timeoutSeconds: timeoutSeconds);
+    public ToolRun Run(string command, int timeoutSeconds = 60) =>
+        Tool.Run("nsenter", ["-t", $"{Leader}", "-a", "env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", "/bin/sh", "-c", command], timeoutSeconds: timeoutSeconds);
 
     /// <summary>Starts a shell command inside, in the background (a terminal on the host): its output read as it comes.</summary>
-    public Process Start(string command)
+    public Tool Start(string command)
     {
-        var info = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in new[] { "-t", $"{Leader}", "-a", "env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "/bin/sh", "-c", command })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(info)!;
-        process.StandardInput.Close();
+        var process = Tool.Start("nsenter", "-t", $"{Leader}", "-a", "env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "/bin/sh", "-c", command);
+        process.CloseStdin();
         return process;
     }
 
@@ -114,19 +95,7 @@ internal sealed class BootedHost : IAsyncDisposable
     }
 
     /// <summary>Waits for the container to end by itself (a poweroff inside); false on timeout.</summary>
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _nspawn.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _nspawn.TryWaitForExitAsync(timeout);
 
     public async ValueTask DisposeAsync()
     {
@@ -135,13 +104,13 @@ internal sealed class BootedHost : IAsyncDisposable
             Run("systemctl poweroff", timeoutSeconds: 10);
             if (!await WaitForExitAsync(TimeSpan.FromSeconds(20)))
             {
-                Shell.Run("kill", ["-9", $"{Leader}"]);
-                _nspawn.Kill(entireProcessTree: true);
+                Tool.Run("kill", "-9", $"{Leader}");
+                _nspawn.Kill();
                 await WaitForExitAsync(TimeSpan.FromSeconds(10));
             }
         }
 
-        _nspawn.Dispose();
+        await _nspawn.DisposeAsync();
     }
 
     /// <summary>nspawn's child that is not nspawn itself: the container's init.</summary>
@@ -171,8 +140,8 @@ internal sealed class BootedHost : IAsyncDisposable
         return 0;
     }
 
-    private static void Tool(string name) =>
-        Assert.True(Shell.Run("sh", ["-c", $"command -v {name}"]).Code == 0, $"{name} is missing: ./test.sh installs it (scripts/install-tools.sh: systemd-container)");
+    private static void Need(string name) =>
+        Assert.True(Tool.Run("sh", "-c", $"command -v {name}").Code == 0, $"{name} is missing: ./test.sh installs it (scripts/install-tools.sh: systemd-container)");
 
     private static string Read(string path) => File.Exists(path) ? File.ReadAllText(path) : "(no log)";
 }

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests.Boot;
 
@@ -17,7 +18,7 @@ public sealed partial class RehearsalFixture : IDisposable
     public RehearsalFixture()
     {
         Work = Directory.CreateTempSubdirectory("netlab-boot-").FullName;
-        var root = Shell.RepositoryRoot();
+        var root = Repository.Root;
         CdkOut = Path.Combine(Work, "cdk.out");
         var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x86_64";
         var (code, log) = CdkCli.Synth(CdkOut, Directory.CreateDirectory(Path.Combine(Work, "tmp")).FullName, $"arch={arch}", "ttlMinutes=1", "maxHours=720");
@@ -54,7 +55,7 @@ public sealed partial class RehearsalFixture : IDisposable
         return folder;
     }
 
-    public void Dispose() => Shell.Run("rm", ["-rf", "--one-file-system", Work]);
+    public void Dispose() => Tool.Run("rm", ["-rf", "--one-file-system", Work]);
 
     private static string Configuration =>
         typeof(RehearsalFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests.Boot;
 
@@ -31,7 +31,7 @@ internal static class RootFileSystem
     private static readonly Lock Gate = new();
 
     public static string CacheFolder =>
-        Environment.GetEnvironmentVariable("NETLAB_ROOTFS_CACHE") is { Length: > 0 } dir ? dir : Path.Combine(Shell.RepositoryRoot(), ".build", "boot");
+        Environment.GetEnvironmentVariable("NETLAB_ROOTFS_CACHE") is { Length: > 0 } dir ? dir : Path.Combine(Repository.Root, ".build", "boot");
 
     /// <summary>The cached tarball, made first if there is none.</summary>
     public static string Tarball()
@@ -110,7 +110,7 @@ internal static class RootFileSystem
 
     private static void Run(string tool, string[] args, int timeoutSeconds)
     {
-        var (code, output) = Shell.Run(tool, args, timeoutSeconds: timeoutSeconds);
+        var (code, output) = Tool.Run(tool, args, timeoutSeconds: timeoutSeconds);
         Assert.True(code == 0, $"{tool} {string.Join(' ', args)} failed ({code}):\n{Tail(output)}");
     }
 

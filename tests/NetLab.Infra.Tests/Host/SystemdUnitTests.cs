@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using NetLab.Infra;
 using NetLab.Infra.Host;
-using NetLab.Infra.Tests.Support;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests.Host;
 
@@ -19,7 +19,7 @@ public sealed partial class SystemdUnitTests : IDisposable
         // A root tree with the system's own units, an executable where the agent goes, and /bin/sh.
         Directory.CreateDirectory(Units);
         Directory.CreateDirectory(Path.Combine(_root, "usr", "lib", "systemd"));
-        Assert.Equal(0, Shell.Run("cp", ["-r", "/usr/lib/systemd/system", Path.Combine(_root, "usr", "lib", "systemd", "system")]).Code);
+        Assert.Equal(0, Tool.Run("cp", ["-r", "/usr/lib/systemd/system", Path.Combine(_root, "usr", "lib", "systemd", "system")]).Code);
         Directory.CreateDirectory(Path.Combine(_root, "bin"));
         File.Copy("/bin/sh", Path.Combine(_root, "bin", "sh"));
         foreach (var executable in new[] { SystemdUnits.AgentPath, SystemdUnits.CertNamesPath })
@@ -42,7 +42,7 @@ public sealed partial class SystemdUnitTests : IDisposable
     [Fact]
     public void Systemd_analyze_verify_finds_nothing_to_complain_about()
     {
-        var (code, output) = Shell.Run("systemd-analyze",
+        var (code, output) = Tool.Run("systemd-analyze",
             ["verify", "--man=no", $"--root={_root}", .. UnitFiles.Select(u => Path.Combine(Units, u))]);
         Assert.True(code == 0 && output.Trim().Length == 0, $"systemd-analyze verify ({code}):\n{output}");
     }
@@ -52,7 +52,7 @@ public sealed partial class SystemdUnitTests : IDisposable
     [InlineData("netlab-ttl.service", 5.0)]
     public void Systemd_analyze_security_rates_the_exposure_low(string unit, double most)
     {
-        var (_, output) = Shell.Run("systemd-analyze", ["security", "--offline=true", $"--root={_root}", "--no-pager", Path.Combine(Units, unit)]);
+        var (_, output) = Tool.Run("systemd-analyze", ["security", "--offline=true", $"--root={_root}", "--no-pager", Path.Combine(Units, unit)]);
         var exposure = Exposure().Match(output);
         Assert.True(exposure.Success, output);
         var figure = double.Parse(exposure.Groups[1].Value, CultureInfo.InvariantCulture);

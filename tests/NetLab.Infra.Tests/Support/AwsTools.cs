@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NetLab.Testing;
 
 namespace NetLab.Infra.Tests.Support;
 
@@ -17,7 +18,7 @@ public static class CfnLint
     /// <summary>cfn-lint's findings on <paramref name="template"/>, as its JSON output gives them.</summary>
     public static IReadOnlyList<Finding> Lint(string template)
     {
-        var (code, output) = Shell.Run(Command, ["--format", "json", template], timeoutSeconds: 300);
+        var (code, output) = Tool.Run(Command, ["--format", "json", template], timeoutSeconds: 300);
         // Exit codes are bit flags: 2 errors, 4 warnings, 8 informational; 1 is cfn-lint's own failure.
         Assert.True(code is 0 or 2 or 4 or 6 or 8 or 10 or 12 or 14, $"cfn-lint failed to run (exit {code}):\n{output}");
         using var json = JsonDocument.Parse(output[output.IndexOf('[', StringComparison.Ordinal)..]);
@@ -31,7 +32,7 @@ public static class CfnLint
     /// <summary>cfn-lint's Lambda runtime lifecycle data (LmbdRuntimeLifecycle.json): runtime → its dates and successor.</summary>
     public static JsonElement RuntimeLifecycle()
     {
-        var (code, path) = Shell.Run(Python, ["-c", "import cfnlint, os; print(os.path.join(os.path.dirname(cfnlint.__file__), 'data', 'AdditionalSpecs', 'LmbdRuntimeLifecycle.json'))"]);
+        var (code, path) = Tool.Run(Python, ["-c", "import cfnlint, os; print(os.path.join(os.path.dirname(cfnlint.__file__), 'data', 'AdditionalSpecs', 'LmbdRuntimeLifecycle.json'))"]);
         Assert.True(code == 0, $"cfn-lint's package is not importable with {Python}: {path}");
         using var json = JsonDocument.Parse(File.ReadAllText(path.Trim()));
         return json.RootElement.Clone();
@@ -39,7 +40,7 @@ public static class CfnLint
 
     private static string Find(string name, bool besideCfnLint = false)
     {
-        var local = Path.Combine(Shell.RepositoryRoot(), ".build", "aws-tools", "bin", name);
+        var local = Path.Combine(Repository.Root, ".build", "aws-tools", "bin", name);
         var onPath = (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
         if (besideCfnLint)

@@ -1,3 +1,5 @@
+using NetLab.Testing;
+
 namespace NetLab.Infra.Tests.Support;
 
 /// <summary>
@@ -7,11 +9,11 @@ namespace NetLab.Infra.Tests.Support;
 public static class CdkCli
 {
     /// <summary><c>npx cdk synth -q -o OUTPUT -c KEY=VALUE ...</c> from the repository; returns the exit code and the log.</summary>
-    public static (int Code, string Log) Synth(string output, string tmp, params string[] context)
+    public static ToolRun Synth(string output, string tmp, params string[] context)
     {
-        var root = Shell.RepositoryRoot();
+        var root = Repository.Root;
         Assert.True(File.Exists(Path.Combine(root, "node_modules", ".bin", "cdk")), "the CDK CLI is not installed: ./test.sh runs npm ci");
-        return Shell.Run("npx", ["cdk", "synth", "-q", "--no-notices", "-o", output, .. context.SelectMany(c => new[] { "-c", c })], root, Environment(tmp), timeoutSeconds: 600);
+        return Tool.Run("npx", ["cdk", "synth", "-q", "--no-notices", "-o", output, .. context.SelectMany(c => new[] { "-c", c })], environment: Environment(tmp), workingDirectory: root, timeoutSeconds: 600);
     }
 
     /// <summary>The environment every CDK run gets.</summary>
