@@ -45,6 +45,12 @@ public sealed record AgentOptions
     /// </summary>
     public IReadOnlyList<IPNetwork> Trusted { get; init; } = [];
 
+    /// <summary>
+    /// Whether the agent records its lab port's packets (<c>--capture</c>): <see cref="Capture.CaptureMode.Auto"/> (the
+    /// default) when it may (CAP_NET_RAW on Linux), saying why not otherwise; <see cref="Capture.CaptureMode.Off"/> never.
+    /// </summary>
+    public Capture.CaptureMode Capture { get; init; } = NetLab.Agent.Capture.CaptureMode.Auto;
+
     /// <summary>The limits; see <see cref="AgentLimits"/>.</summary>
     public AgentLimits Limits { get; init; } = new();
 

@@ -81,4 +81,20 @@ public sealed record AgentLimits
 
     /// <summary>Log lines about client-caused failures per minute, all clients together (and at most one per client address).</summary>
     public int ClientLogLinesPerMinute { get; init; } = 60;
+
+    /// <summary>
+    /// Bytes of captured packets kept for one client address (headers and at most 64 payload bytes each, about 80 to
+    /// 210 bytes a packet with its record: 10,000 to 26,000 packets, several exercises' worth); its oldest go first.
+    /// </summary>
+    public long CaptureBytesPerAddress { get; init; } = 2L << 20;
+
+    /// <summary>
+    /// Bytes of captured packets kept for all addresses together; the globally oldest go first. 48 MiB keeps the capture
+    /// buffers within the 64 MiB the lab host allows them with 1,000 active addresses: each address costs its chunks
+    /// (counted here) and a few hundred bytes of bookkeeping (under 1 MiB for 1,000), and the kernel's ring 2 MiB.
+    /// </summary>
+    public long CaptureBytes { get; init; } = 48L << 20;
+
+    /// <summary>How long captured packets are kept (in memory only, never on disk): a lab session's exercises, fetched after each.</summary>
+    public TimeSpan CaptureLifetime { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using NetLab.Agent.Capture;
 
 namespace NetLab.Agent.Hosting;
 
@@ -54,6 +55,18 @@ internal static class AgentCommand
             : OptionParsers.Fail<IPNetwork[]>(r, $"--trusted: '{r.Tokens.First(t => !IPNetwork.TryParse(t.Value, out _)).Value}' is not a network such as 198.51.100.0/24 or 2001:db8::/48"),
     };
 
+    private static readonly Option<CaptureMode> Capture = new("--capture")
+    {
+        Description = "Record the lab port's packets for /capture and /wire: auto = when allowed (CAP_NET_RAW on Linux; root locally), off = never (default: auto)",
+        HelpName = "auto|off",
+        CustomParser = r => r.Tokens[0].Value switch
+        {
+            "auto" => CaptureMode.Auto,
+            "off" => CaptureMode.Off,
+            var other => OptionParsers.Fail<CaptureMode>(r, $"--capture: '{other}' is not auto or off"),
+        },
+    };
+
     /// <summary>Builds the root command; <paramref name="run"/> gets the parsed options.</summary>
     public static RootCommand Create(Func<AgentOptions, Task<int>> run)
     {
@@ -69,7 +82,7 @@ internal static class AgentCommand
             "  netlab-agent --web-port 5000          browsers: http://localhost:5000/index (and https://localhost:11211/)\n" +
             "  openssl s_client -connect localhost:11211")
         {
-            Port, WebPort, Bind, DataDir, SniffTimeout, BrowserSniffTimeout, CertNames, Trusted,
+            Port, WebPort, Bind, DataDir, SniffTimeout, BrowserSniffTimeout, CertNames, Trusted, Capture,
         };
         foreach (var limit in LimitOptions.All)
         {
@@ -92,6 +105,7 @@ internal static class AgentCommand
         BrowserSniffTimeout = r.ValueOr(BrowserSniffTimeout, Defaults.BrowserSniffTimeout),
         CertificateNames = r.GetValue(CertNames) ?? [],
         Trusted = r.GetValue(Trusted) ?? [],
+        Capture = r.ValueOr(Capture, Defaults.Capture),
         Limits = LimitOptions.From(r),
     };
 

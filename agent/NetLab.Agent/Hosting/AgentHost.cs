@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NetLab.Agent.Capture;
 using NetLab.Agent.Certificates;
 using NetLab.Agent.Http;
 using NetLab.Agent.Memory;
@@ -108,7 +109,9 @@ public sealed class AgentHost : IAsyncDisposable
                 throw;
             }
 
-            // Kestrel writes the port it bound back into the listen options (port 0: the free one it got).
+            // Kestrel writes the port it bound back into the listen options (port 0: the free one it got): capture
+            // filters the ports as bound, TCP's and UDP's each.
+            StartCapture(options, agent.Lab, agent.LabPort.IPEndPoint!.Port, endpoint.Port);
             return new AgentHost(agent.App, agent.Lab, endpoint, agent.Web?.IPEndPoint);
         }
     }
@@ -125,6 +128,18 @@ public sealed class AgentHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Lab.Dispose();
+    }
+
+    /// <summary>Starts recording the lab port's packets, or says once why not.</summary>
+    private static void StartCapture(AgentOptions options, LabServices lab, int tcpPort, int udpPort)
+    {
+        if (lab.Capture.Start(options.Capture, tcpPort, udpPort) is { } off)
+        {
+            Log.CaptureOff(lab.Logger, off);
+            return;
+        }
+
+        Log.CaptureOn(lab.Logger, tcpPort, udpPort, ByteSize.Format(lab.Limits.CaptureBytesPerAddress), ByteSize.Format(lab.Limits.CaptureBytes), Durations.Format(lab.Limits.CaptureLifetime));
     }
 
     /// <summary>Whether a TCP listener on <paramref name="endpoint"/> fails for its address being in use (which of two ports Kestrel could not bind).</summary>
@@ -205,8 +220,10 @@ public sealed class AgentHost : IAsyncDisposable
         var kestrel = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value;
         var http = new HttpEntry();
         var windows = new SniffWindows(options.SniffTimeout, options.BrowserSniffTimeout);
+        ListenOptions labPort = null!;
         kestrel.Listen(endpoint, listen =>
         {
+            labPort = listen;
             // The lab port, in order: limits; sniff (transfers, TLS, HTTP, text); TLS; sniff again inside it; HTTP.
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             listen.UseLabLimits(lab.Connections, lab.Egress, lab.ClientLog, lab.Time, lab.Stopping)
@@ -248,25 +265,29 @@ public sealed class AgentHost : IAsyncDisposable
             Log.CertificateReissued(lab.Logger, certificatePath, string.Join(", ", lab.Certificate.Names));
         }
 
-        var health = new HealthRoute(lab.StartedAt, lab.Time, lab.Limits, lab.Use, lab.Connections, lab.Sessions, lab.Egress, lab.Udp, lab.Files, lab.Certificate);
+        var health = new HealthRoute(lab.StartedAt, lab.Time, lab.Limits, lab.Use, lab.Connections, lab.Sessions, lab.Egress, lab.Udp, lab.Files, lab.Certificate, lab.Capture);
         LabRoutes.Map(app, lab.ClientLog, new HttpGate(lab.Port, lab.Browsers, lab.Use, lab.ClientLog), routes =>
         {
             LabPages.Map(routes, lab.Certificate);
             LessonRoutes.Map(routes, lab.Limits, lab.Time);
             FileRoutes.Map(routes, lab.Files, lab.Time);
+            CaptureRoutes.Map(routes, lab.Capture);
             routes.Get("/health", health.Answer, labUse: false);
         });
-        return new Composed(app, lab, http, web);
+        return new Composed(app, lab, http, labPort, web);
     }
 
     /// <summary>An agent put together, not yet started.</summary>
-    private sealed class Composed(WebApplication app, LabServices lab, HttpEntry http, ListenOptions? web) : IAsyncDisposable
+    private sealed class Composed(WebApplication app, LabServices lab, HttpEntry http, ListenOptions labPort, ListenOptions? web) : IAsyncDisposable
     {
         public WebApplication App => app;
 
         public LabServices Lab => lab;
 
         public HttpEntry Http => http;
+
+        /// <summary>The lab port's listen options; once Kestrel has bound them, its real TCP port.</summary>
+        public ListenOptions LabPort => labPort;
 
         /// <summary>The web port's listen options (null when off); once Kestrel has bound them, its real port.</summary>
         public ListenOptions? Web => web;

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using NetLab.Agent.Capture;
 using NetLab.Agent.Certificates;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Internet;
@@ -38,7 +39,8 @@ internal sealed class LabServices : IDisposable
         Udp = new UdpLimiter(Limits, time, Sources);
         Browsers = new BrowserMemory(options.BrowserMemory, time);
         Listens = new ListenBridges(Limits, Use, time);
-        Text = new TextServices(endpoint.Port, Limits, Files, new ChatRooms(), Arming, Listens, Use, Sessions, time, logger, stopping);
+        Capture = new WireCapture(new CaptureStore(Limits, time));
+        Text = new TextServices(endpoint.Port, Limits, Files, new ChatRooms(), Arming, Listens, Use, Sessions, Capture, time, logger, stopping);
     }
 
     public AgentOptions Options { get; }
@@ -79,6 +81,9 @@ internal sealed class LabServices : IDisposable
 
     public TextServices Text { get; }
 
+    /// <summary>The lab port's packets, when the agent may record them (started once Kestrel has bound the port).</summary>
+    public WireCapture Capture { get; }
+
     public ClientLog ClientLog { get; }
 
     public TimeProvider Time { get; }
@@ -95,5 +100,9 @@ internal sealed class LabServices : IDisposable
     /// <summary>The agent's version, as the banner and /health show it.</summary>
     public static string Version => AgentHost.Version;
 
-    public void Dispose() => Files.Dispose();
+    public void Dispose()
+    {
+        Capture.Dispose();
+        Files.Dispose();
+    }
 }

@@ -42,6 +42,9 @@ internal static class LimitOptions
         Count("--trusted-udp-per-source", "UDP datagrams echoed to one --trusted source per second, likewise", l => l.TrustedUdpPerSourcePerSecond, (l, v) => l with { TrustedUdpPerSourcePerSecond = v }),
         Count("--udp-total", "UDP datagrams echoed to all sources per second, in bursts of up to 5 s' worth", l => l.UdpPerSecond, (l, v) => l with { UdpPerSecond = v }),
         Count("--log-lines-per-minute", "Log lines about client-caused failures per minute, at most 1 per address", l => l.ClientLogLinesPerMinute, (l, v) => l with { ClientLogLinesPerMinute = v }),
+        Size("--max-capture-per-address", "Bytes of captured packets kept for one client address (the oldest go first)", l => l.CaptureBytesPerAddress, (l, v) => l with { CaptureBytesPerAddress = v }),
+        Size("--max-capture", "Bytes of captured packets kept for all addresses together (the oldest go first)", l => l.CaptureBytes, (l, v) => l with { CaptureBytes = v }),
+        Duration("--capture-lifetime", "How long captured packets are kept, in memory only", l => l.CaptureLifetime, (l, v) => l with { CaptureLifetime = v }),
     ];
 
     /// <summary>The limits as parsed: each option given, or its default.</summary>

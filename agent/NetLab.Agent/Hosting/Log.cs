@@ -27,6 +27,12 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Error, "Unexpected failure serving {Address}: {What}")]
     public static partial void Unexpected(ILogger logger, IPAddress address, string what, Exception exception);
 
+    [LoggerMessage(11, LogLevel.Information, "capture is on: the lab port's packets (TCP {TcpPort}, UDP {UdpPort}), headers and at most 64 payload bytes each, {PerAddress} per address, {Total} in total, for {Lifetime}, in memory only")]
+    public static partial void CaptureOn(ILogger logger, int tcpPort, int udpPort, string perAddress, string total, string lifetime);
+
+    [LoggerMessage(12, LogLevel.Information, "{Reason}")]
+    public static partial void CaptureOff(ILogger logger, string reason);
+
     [LoggerMessage(9, LogLevel.Warning, "Lifetime: {Message}")]
     public static partial void Lifetime(ILogger logger, string message);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using NetLab.Agent.Capture;
 using NetLab.Agent.Certificates;
 using NetLab.Agent.Connections;
 using NetLab.Agent.Hosting;
@@ -20,6 +21,7 @@ namespace NetLab.Agent.Http;
 /// <param name="udp">The UDP echo's counts.</param>
 /// <param name="files">The file store's totals.</param>
 /// <param name="certificate">The certificate whose fingerprint a client pins.</param>
+/// <param name="capture">The capture: on or off, and what its buffers hold.</param>
 internal sealed class HealthRoute(
     DateTimeOffset startedAt,
     TimeProvider time,
@@ -30,7 +32,8 @@ internal sealed class HealthRoute(
     EgressBudget egress,
     UdpLimiter udp,
     FileStore files,
-    AgentCertificate certificate)
+    AgentCertificate certificate,
+    WireCapture capture)
 {
     public IResult Answer(HttpContext http)
     {
@@ -59,6 +62,7 @@ internal sealed class HealthRoute(
             storedFiles = files.FileCount,
             maxLifetimeSeconds = limits.MaxLifetime.TotalSeconds,
             fingerprint = certificate.Fingerprint,
+            capture = new { on = capture.Off is null, off = capture.Off, bytesHeld = capture.Store.BytesHeld, addresses = capture.Store.Addresses, packets = capture.Store.Packets },
         });
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NetLab.Agent.Capture;
 using NetLab.Agent.Internet;
 using NetLab.Agent.Listening;
 using NetLab.Agent.Storage;
@@ -15,6 +16,7 @@ namespace NetLab.Agent.Text;
 /// <param name="Listens">Terminals on the host waiting for a connection (/listen, from netlab-agent listen).</param>
 /// <param name="Use">Lab use, which keeps the host alive.</param>
 /// <param name="Sessions">Every open session (the agent's warnings go to all of them).</param>
+/// <param name="Capture">The lab port's packets (/wire).</param>
 /// <param name="Time">The agent's clock.</param>
 /// <param name="Logger">Where session events are logged.</param>
 /// <param name="Stopping">Cancelled when the agent stops: idle sessions say goodbye.</param>
@@ -27,6 +29,7 @@ internal sealed record TextServices(
     ListenBridges Listens,
     LabUse Use,
     TextSessions Sessions,
+    WireCapture Capture,
     TimeProvider Time,
     ILogger Logger,
     CancellationToken Stopping);

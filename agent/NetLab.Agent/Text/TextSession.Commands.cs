@@ -37,6 +37,7 @@ internal sealed partial class TextSession
         new("/sha256", "NAME", ["a stored file's SHA-256, as sha256sum prints it"], (s, name) => Then(s.WithFileAsync("/sha256", name, s.Sha256Async))),
         new("/cat", "NAME", ["a stored file's bytes"], (s, name) => Then(s.WithFileAsync("/cat", name, s.CatAsync))),
         new("/rm", "NAME", ["delete a stored file"], (s, name) => Then(s.WithFileAsync("/rm", name, s.RemoveAsync))),
+        new("/wire", "", ["this connection's packets so far, as the agent's capture saw them: a ladder of SYN, ACK, data, FIN"], (s, _) => Then(s.WireAsync())),
         new("/discard", "", ["drop everything you send until you close your side, then report bytes, time, MB/s"], (s, _) => s.StartDiscardAsync()),
         new("/source", "N", ["send N bytes (e.g. 10M; at most {max}) and close: measure download speed"], (s, count) => s.StartSourceAsync(count)),
         new("/listen", "ADDRESS", null, (s, address) => s.ListenAsync(address)),
@@ -102,6 +103,19 @@ internal sealed partial class TextSession
         }
 
         return await ReserveAsync(_sourceBytes) ? LineAction.Source : LineAction.Continue;
+    }
+
+    /// <summary>/wire: the ladder of this session's own TCP connection (its client address and port), or why capture is off.</summary>
+    private ValueTask WireAsync()
+    {
+        var capture = _services.Capture;
+        if (capture.Off is { } off)
+        {
+            return WriteLinesAsync(off);
+        }
+
+        var packets = capture.Read(Peer.Address, port: Peer.Port, protocol: NetLab.Wire.WireProtocol.Tcp);
+        return WriteLinesAsync([.. NetLab.Wire.Ladder.Render([.. packets.Select(p => p.Packet)], _services.Port)]);
     }
 
     /// <summary>One text command: its name, what it takes, its /help lines (null: unlisted), and what it does.</summary>
