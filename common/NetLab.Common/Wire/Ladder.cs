@@ -1,35 +1,354 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 
 namespace NetLab.Wire;
 
+/// <summary>How a ladder is drawn.</summary>
+public sealed record LadderOptions
+{
+    /// <summary>Where the packets were seen: decides the handshake's round trip and the header's words.</summary>
+    public WireVantage Vantage { get; init; } = WireVantage.Host;
+
+    /// <summary>At most this many packet lines; the middle of a longer conversation is summed up in one line (marked packets are kept).</summary>
+    public int MaxPackets { get; init; } = 16;
+
+    /// <summary>The width of the arrow column.</summary>
+    public int ArrowWidth { get; init; } = 50;
+}
+
 /// <summary>
-/// Placeholder for the ladder renderer landing on main (same signature): one line per packet, who sent what. Replaced
-/// by main's Ladder.cs at the merge.
+/// A conversation as a ladder diagram in plain text, one line per packet: who sent it (an arrow from the client on the
+/// left to the lab host on the right, or back), its flags, relative sequence and acknowledgement numbers (each side's
+/// first sequence number counts as 0, as Wireshark shows them), data with its length, the time since the first packet,
+/// and marks for losses, retransmissions and resets; under the handshake its round trip, under the first FIN or RST who
+/// closed first.
 /// </summary>
 public static class Ladder
 {
-    /// <summary>One connection's packets as lines of text; <paramref name="hostPort"/> is the agent's side.</summary>
+    private const string Indent = "            ";
+
+    /// <summary>One connection's packets (those of <paramref name="packets"/> on the first conversation found), the host being the side on <paramref name="hostPort"/>.</summary>
     public static IReadOnlyList<string> Render(IReadOnlyList<WirePacket> packets, int hostPort)
     {
-        ArgumentNullException.ThrowIfNull(packets);
-        if (packets.Count == 0)
-        {
-            return ["no packets"];
-        }
-
-        var start = packets[0].TimestampUtc;
-        return [.. packets.Select(p => string.Create(CultureInfo.InvariantCulture,
-            $"{(p.TimestampUtc - start).TotalMilliseconds,9:0.000} ms  {(p.SourcePort == hostPort ? "client <-- host" : "client --> host")}  {Name(p)}{(p.PayloadLength > 0 ? $" len={p.PayloadLength}" : "")}"))];
+        var flows = WireFlow.Group(packets, [hostPort]);
+        return flows.Count == 0 ? ["(no packets captured)"] : Render(flows[0], new LadderOptions());
     }
 
-    private static string Name(WirePacket p) => p.Protocol switch
+    /// <summary>The ladder of <paramref name="flow"/>.</summary>
+    public static IReadOnlyList<string> Render(WireFlow flow, LadderOptions options)
     {
-        WireProtocol.Udp => "UDP",
-        WireProtocol.Tcp when p.Has(TcpControlBits.Syn | TcpControlBits.Ack) => "SYN-ACK",
-        WireProtocol.Tcp when p.Has(TcpControlBits.Syn) => "SYN",
-        WireProtocol.Tcp when p.Has(TcpControlBits.Rst) => "RST",
-        WireProtocol.Tcp when p.Has(TcpControlBits.Fin) => "FIN",
-        WireProtocol.Tcp => "ACK",
-        _ => "other",
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(options);
+        var lines = new List<string>
+        {
+            $"{(flow.Protocol == WireProtocol.Tcp ? "TCP" : "UDP")} {Endpoint(flow.Client)} -> {Endpoint(flow.Host)}, as {(options.Vantage == WireVantage.Host ? "the lab host" : "the path")} saw it",
+            $"{"ms",10}  {"you".PadRight(options.ArrowWidth - 8)}lab host",
+        };
+        var marks = flow.Marks();
+        var notes = Notes(flow, options.Vantage);
+        var shown = Shown(flow, marks, notes, options.MaxPackets);
+        var numbers = new Numbering(flow);
+        var hidden = new List<int>();
+        for (var i = 0; i < flow.Packets.Count; i++)
+        {
+            if (!shown.Contains(i))
+            {
+                hidden.Add(i);
+                continue;
+            }
+
+            if (hidden.Count > 0)
+            {
+                lines.Add(Indent + Summary(flow, hidden));
+                hidden.Clear();
+            }
+
+            lines.Add(Line(flow, i, marks[i], numbers, options));
+            if (notes.TryGetValue(i, out var note))
+            {
+                lines.Add(Indent + "^ " + note);
+            }
+        }
+
+        if (hidden.Count > 0)
+        {
+            lines.Add(Indent + Summary(flow, hidden));
+        }
+
+        lines.Add(Indent + Totals(flow));
+        return lines;
+    }
+
+    private static string Line(WireFlow flow, int index, WireMark mark, Numbering numbers, LadderOptions options)
+    {
+        var p = flow.Packets[index];
+        var fromClient = flow.FromClient(p);
+        var label = Label(flow, p, numbers, fromClient);
+        var room = options.ArrowWidth - 3;
+        if (label.Length > room)
+        {
+            label = label[..room];
+        }
+
+        var dashes = new string('-', options.ArrowWidth - label.Length - 2);
+        var arrow = fromClient ? $"{label} {dashes}>" : $"<{dashes} {label}";
+        var markText = mark switch
+        {
+            WireMark.Lost => "  x " + p.Comment,
+            WireMark.Retransmission => "  (retransmission)",
+            _ => p.Comment is { } comment ? "  " + comment : "",
+        };
+        var ms = (p.TimestampUtc - flow.Start).TotalMilliseconds;
+        return string.Create(CultureInfo.InvariantCulture, $"{ms,10:F3}  {arrow}{markText}");
+    }
+
+    private static string Label(WireFlow flow, WirePacket p, Numbering numbers, bool fromClient)
+    {
+        var text = new StringBuilder();
+        if (flow.Protocol == WireProtocol.Udp)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"datagram {p.PayloadLength} bytes");
+        }
+        else
+        {
+            var flags = p.Flags;
+            var name = (flags & (TcpControlBits.Syn | TcpControlBits.Rst | TcpControlBits.Fin)) switch
+            {
+                var f when (f & TcpControlBits.Rst) != 0 => (flags & TcpControlBits.Ack) != 0 ? "RST-ACK" : "RST",
+                var f when (f & TcpControlBits.Syn) != 0 => (flags & TcpControlBits.Ack) != 0 ? "SYN-ACK" : "SYN",
+                var f when (f & TcpControlBits.Fin) != 0 => "FIN",
+                _ => p.PayloadLength > 0 ? "" : "ACK",
+            };
+            if (p.PayloadLength > 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{p.PayloadLength} bytes");
+                if (name.Length > 0)
+                {
+                    text.Append(", ").Append(name);
+                }
+            }
+            else
+            {
+                text.Append(name);
+            }
+
+            if (p.PayloadLength > 0 || (flags & (TcpControlBits.Syn | TcpControlBits.Fin)) != 0 || (flags & TcpControlBits.Ack) == 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" seq={numbers.Sequence(p, fromClient)}");
+            }
+
+            if ((flags & TcpControlBits.Ack) != 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" ack={numbers.Acknowledgement(p, fromClient)}");
+            }
+
+            if (p.Window == 0 && (flags & TcpControlBits.Rst) == 0)
+            {
+                text.Append(" win=0");
+            }
+        }
+
+        if (Preview(p.Payload) is { Length: > 0 } preview)
+        {
+            text.Append(" \"").Append(preview).Append('"');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The payload's start when it is text: up to 12 printable characters.</summary>
+    private static string Preview(ReadOnlySpan<byte> payload)
+    {
+        var text = new StringBuilder();
+        foreach (var b in payload)
+        {
+            if (text.Length == 12 || b is (byte)'\r' or (byte)'\n')
+            {
+                break;
+            }
+
+            if (b is < 0x20 or > 0x7e)
+            {
+                return "";
+            }
+
+            text.Append((char)b);
+        }
+
+        return text.Length > 0 && payload.Length > text.Length && text.Length == 12 ? text.Append("...").ToString() : text.ToString();
+    }
+
+    private static Dictionary<int, string> Notes(WireFlow flow, WireVantage vantage)
+    {
+        var notes = new Dictionary<int, string>();
+        var p = flow.Packets;
+        if (flow.Protocol == WireProtocol.Udp)
+        {
+            notes[0] = "no handshake: the first datagram carries the data";
+            return notes;
+        }
+
+        if (flow.HandshakeRtt(vantage) is { } rtt)
+        {
+            var synAck = p.FindLastIndex(q => q.Has(TcpControlBits.Syn | TcpControlBits.Ack) && q.Comment is null);
+            var ack = p.FindIndex(synAck + 1, q => flow.FromClient(q) && q.Has(TcpControlBits.Ack) && !q.Has(TcpControlBits.Syn));
+            notes[ack] = string.Create(CultureInfo.InvariantCulture, $"handshake: SYN, SYN-ACK, ACK in one round trip, {Ms(rtt)} ({(vantage == WireVantage.Host ? "SYN-ACK out to ACK in" : "SYN to ACK")})");
+        }
+
+        var first = p.FindIndex(q => q.Comment is null && (q.Has(TcpControlBits.Fin) || q.Has(TcpControlBits.Rst)));
+        if (first >= 0)
+        {
+            var who = flow.FromClient(p[first]) ? "you" : "the lab host";
+            notes[first] = p[first].Has(TcpControlBits.Rst)
+                ? $"{who} reset the connection (RST): it ends at once, no FIN exchange"
+                : $"{who} closed first (FIN)";
+        }
+
+        return notes;
+    }
+
+    private static HashSet<int> Shown(WireFlow flow, IReadOnlyList<WireMark> marks, Dictionary<int, string> notes, int max)
+    {
+        var count = flow.Packets.Count;
+        if (count <= max)
+        {
+            return [.. Enumerable.Range(0, count)];
+        }
+
+        var head = max / 2;
+        var tail = max / 3;
+        var shown = new HashSet<int>(Enumerable.Range(0, head).Concat(Enumerable.Range(count - tail, tail)));
+        shown.UnionWith(notes.Keys);
+        var extra = 0;
+        for (var i = 0; i < count && extra < 8; i++)
+        {
+            if (marks[i] is not WireMark.None && shown.Add(i))
+            {
+                extra++;
+            }
+        }
+
+        return shown;
+    }
+
+    private static string Summary(WireFlow flow, List<int> hidden)
+    {
+        if (hidden.Count == 1)
+        {
+            return "... 1 packet";
+        }
+
+        var (up, upBytes, down, downBytes, acks) = (0, 0L, 0, 0L, 0);
+        foreach (var i in hidden)
+        {
+            var p = flow.Packets[i];
+            if (p.PayloadLength == 0)
+            {
+                acks++;
+            }
+            else if (flow.FromClient(p))
+            {
+                (up, upBytes) = (up + 1, upBytes + p.PayloadLength);
+            }
+            else
+            {
+                (down, downBytes) = (down + 1, downBytes + p.PayloadLength);
+            }
+        }
+
+        var parts = new List<string>();
+        if (up > 0)
+        {
+            parts.Add($"{Count(up, "data segment")} you -> host ({Bytes(upBytes)})");
+        }
+
+        if (down > 0)
+        {
+            parts.Add($"{Count(down, "data segment")} host -> you ({Bytes(downBytes)})");
+        }
+
+        if (acks > 0)
+        {
+            parts.Add(Count(acks, flow.Protocol == WireProtocol.Tcp ? "ACK" : "empty datagram"));
+        }
+
+        return $"... {hidden.Count.ToString("N0", CultureInfo.InvariantCulture)} packets: {string.Join(", ", parts)}";
+    }
+
+    private static string Totals(WireFlow flow)
+    {
+        var (up, upBytes) = flow.Data(WireSide.Client);
+        var (down, downBytes) = flow.Data(WireSide.Host);
+        var text = $"{Count(flow.Packets.Count, "packet")}: you sent {Count(up, flow.Protocol == WireProtocol.Tcp ? "data segment" : "datagram")} ({Bytes(upBytes)}), the lab host {Count(down, flow.Protocol == WireProtocol.Tcp ? "data segment" : "datagram")} ({Bytes(downBytes)})";
+        if (flow.Lost > 0)
+        {
+            text += $"; {Count(flow.Lost, "packet")} lost on the path";
+        }
+
+        if (flow.Retransmissions > 0)
+        {
+            text += $", {Count(flow.Retransmissions, "retransmission")}";
+        }
+
+        return text;
+    }
+
+    private static string Count(int n, string noun) => $"{n.ToString("N0", CultureInfo.InvariantCulture)} {noun}{(n == 1 ? "" : "s")}";
+
+    private static string Bytes(long n) => n < 10_000
+        ? $"{n.ToString(CultureInfo.InvariantCulture)} bytes"
+        : n < 10_000_000 ? string.Create(CultureInfo.InvariantCulture, $"{n / 1e3:F1} kB") : string.Create(CultureInfo.InvariantCulture, $"{n / 1e6:F1} MB");
+
+    /// <summary>A duration in milliseconds, as precise as it deserves.</summary>
+    public static string Ms(TimeSpan t) => t.TotalMilliseconds switch
+    {
+        < 1 => string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:F3} ms"),
+        < 100 => string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:F1} ms"),
+        var ms => string.Create(CultureInfo.InvariantCulture, $"{ms:F0} ms"),
     };
+
+    /// <summary>"address:port", IPv4-mapped addresses as IPv4, IPv6 in brackets.</summary>
+    public static string Endpoint(IPEndPoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var address = endpoint.Address.IsIPv4MappedToIPv6 ? endpoint.Address.MapToIPv4() : endpoint.Address;
+        return address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]:{endpoint.Port}" : $"{address}:{endpoint.Port}";
+    }
+
+    /// <summary>Relative sequence numbers: each side's first sequence number (its SYN's, else the first seen) counts as 0.</summary>
+    private sealed class Numbering
+    {
+        private readonly uint? _client;
+        private readonly uint? _host;
+
+        public Numbering(WireFlow flow)
+        {
+            _client = Base(flow, fromClient: true);
+            _host = Base(flow, fromClient: false);
+        }
+
+        public uint Sequence(WirePacket p, bool fromClient) => p.Sequence - ((fromClient ? _client : _host) ?? p.Sequence);
+
+        public uint Acknowledgement(WirePacket p, bool fromClient) => p.Acknowledgement - ((fromClient ? _host : _client) ?? p.Acknowledgement);
+
+        private static uint? Base(WireFlow flow, bool fromClient)
+        {
+            var mine = flow.Packets.Where(p => flow.FromClient(p) == fromClient).ToList();
+            if (mine.Find(p => p.Has(TcpControlBits.Syn)) is { } syn)
+            {
+                return syn.Sequence;
+            }
+
+            if (mine.Count > 0)
+            {
+                return mine[0].Sequence;
+            }
+
+            // Nothing from this side: the other side's acknowledgements say where it stands.
+            var other = flow.Packets.Find(p => flow.FromClient(p) != fromClient && p.Has(TcpControlBits.Ack));
+            return other?.Acknowledgement - 1;
+        }
+    }
 }
