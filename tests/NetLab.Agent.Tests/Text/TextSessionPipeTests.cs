@@ -216,7 +216,7 @@ public sealed class TextSessionPipeTests : IDisposable
     }
 
     private TextServices NewServices(TimeProvider time, AgentLimits limits) => new(
-        11211, limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211, TrustedSources.None(limits)), new ListenBridges(limits, new LabUse(time), time), new LabUse(time), new TextSessions(), time, NullLogger.Instance, CancellationToken.None);
+        11211, limits, _files, new ChatRooms(), new TransferArming(time, limits.ArmTimeout, 11211, TrustedSources.None(limits)), new ListenBridges(limits, new LabUse(time), time), new LabUse(time), new TextSessions(), new NetLab.Agent.Capture.WireCapture(new NetLab.Agent.Capture.CaptureStore(limits, time)), time, NullLogger.Instance, CancellationToken.None);
 
     private (TextSession Session, PipeClient Client) Open(TextServices? services = null)
     {
