@@ -1,4 +1,5 @@
-"""Load generators for bench/: a fast bulk sender, an echo latency client, an idle-session holder, and the
+"""Load generators for bench/: a fast bulk sender, an echo latency client, an idle-session holder, the capture filler
+(bench/capture-memory: a thousand loopback addresses), and the
 hostile internet's floods, pulls and held connections (bench/hostile). The loopback ones contact 127.0.0.1 only;
 the hostile ones run inside bench/hostile's client namespace and contact only its host address (198.18.0.0/15),
 after bench/hostile has checked with `ip route get` that the way there is its own veth. Every loop is bounded."""
@@ -244,7 +245,60 @@ def hold(host, port, sources, per_source):
     print(f"{waits[2]:.1f} {len(held)} {still_open}")
 
 
+def capturefill(port, addresses, seconds, target, most=0):
+    """bench/capture-memory: `addresses` client addresses on loopback (127.1.x.y), each with its own UDP socket, send
+    datagrams of 40 bytes to the agent's port in turns (10 per address per turn), with a short TCP exchange (connect,
+    a line, close) from each address first, until the agent's capture holds `target` bytes (its loopback /health) or
+    `seconds` pass (or, with `most`, that many datagrams were sent: the run without capture). Prints datagrams sent, TCP exchanges, seconds taken and the bytes held at the end."""
+    import json, urllib.request
+    resource.setrlimit(resource.RLIMIT_NOFILE, (addresses + 1000,) * 2)
+    sources = [f"127.1.{i // 250}.{i % 250 + 1}" for i in range(addresses)]
+    health = f"http://{HOST}:{port}/health"
+    held = lambda: json.load(urllib.request.urlopen(health, timeout=10))["capture"]["bytesHeld"]
+    tcp = 0
+    for src in sources:
+        try:
+            with socket.create_connection((HOST, port), timeout=5, source_address=(src, 0)) as s:
+                s.sendall(b"/time\nq\n")
+                while s.recv(4096):
+                    pass
+            tcp += 1
+        except OSError:
+            pass
+    socks = []
+    for src in sources:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind((src, 0))
+        u.setblocking(False)
+        socks.append(u)
+    payload = b"capture-memory bench datagram, 40 bytes"[:40].ljust(40, b".")
+    start, sent, last = time.monotonic(), 0, 0
+    while time.monotonic() - start < seconds:
+        for u in socks:
+            for _ in range(10):
+                try:
+                    u.sendto(payload, (HOST, port))
+                    sent += 1
+                except BlockingIOError:
+                    pass
+            try:
+                while u.recv(2048):
+                    pass
+            except BlockingIOError:
+                pass
+        if (most and sent >= most) or (not most and held() >= target):
+            break
+        time.sleep(0.01)
+    last = held()
+    for u in socks:
+        u.close()
+    print(f"{sent} {tcp} {time.monotonic() - start:.1f} {last}")
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "capturefill":
+        capturefill(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]) if len(sys.argv) > 6 else 0)
+        sys.exit(0)
     if sys.argv[1] in ("udpflood", "pull", "hold"):
         cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
         if cmd == "udpflood":

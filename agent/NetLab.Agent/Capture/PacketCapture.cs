@@ -33,6 +33,7 @@ internal sealed unsafe partial class PacketCapture : IDisposable
     private const int TpacketV2 = 1;
     private const uint StatusUser = 1; // TP_STATUS_USER
     private const short PollIn = 0x0001;
+    private const int PacketStatistics = 6; // PACKET_STATISTICS
     private const int PermissionDenied = 1; // EPERM
     private const int AccessDenied = 13; // EACCES
 
@@ -43,6 +44,7 @@ internal sealed unsafe partial class PacketCapture : IDisposable
     private readonly Thread _reader;
     private volatile bool _stopping;
     private int _next;
+    private long _dropped;
     private int _disposed;
 
     private PacketCapture(int fd, byte* ring, CaptureStore store)
@@ -152,6 +154,29 @@ internal sealed unsafe partial class PacketCapture : IDisposable
         }
     }
 
+    /// <summary>Packets the kernel could not hand over since the start (the ring was full): the capture missed them, the connections did not.</summary>
+    public long Dropped
+    {
+        get
+        {
+            lock (_drain)
+            {
+                if (Volatile.Read(ref _disposed) == 0)
+                {
+                    // PACKET_STATISTICS counts since the last time it was read.
+                    var stats = default(RingStatistics);
+                    var length = (uint)sizeof(RingStatistics);
+                    if (GetOption(_fd, SolPacket, PacketStatistics, &stats, &length) == 0)
+                    {
+                        _dropped += stats.Dropped;
+                    }
+                }
+
+                return _dropped;
+            }
+        }
+    }
+
     public void Dispose()
     {
         _stopping = true;
@@ -201,6 +226,14 @@ internal sealed unsafe partial class PacketCapture : IDisposable
         public uint Padding;
     }
 
+    /// <summary>struct tpacket_stats.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RingStatistics
+    {
+        public uint Packets;
+        public uint Dropped;
+    }
+
     /// <summary>struct tpacket_req.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct RingRequest
@@ -245,6 +278,9 @@ internal sealed unsafe partial class PacketCapture : IDisposable
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetOption(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    private static partial int GetOption(int fd, int level, int name, void* value, uint* length);
 
     [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
     private static partial int BindLink(int fd, LinkAddress* address, uint length);

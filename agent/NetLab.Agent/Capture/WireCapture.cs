@@ -41,6 +41,9 @@ internal sealed class WireCapture(CaptureStore store) : IDisposable
         return Off;
     }
 
+    /// <summary>Packets the kernel dropped before the capture could take them (its ring was full); 0 when off.</summary>
+    public long Dropped => _packets?.Dropped ?? 0;
+
     /// <summary>What <see cref="CaptureStore.Read"/> gives, after every packet the kernel has already seen is in the store.</summary>
     public List<CapturedPacket> Read(IPAddress address, long since = 0, int? port = null, WireProtocol? protocol = null)
     {

@@ -62,7 +62,7 @@ internal sealed class HealthRoute(
             storedFiles = files.FileCount,
             maxLifetimeSeconds = limits.MaxLifetime.TotalSeconds,
             fingerprint = certificate.Fingerprint,
-            capture = new { on = capture.Off is null, off = capture.Off, bytesHeld = capture.Store.BytesHeld, addresses = capture.Store.Addresses, packets = capture.Store.Packets },
+            capture = new { on = capture.Off is null, off = capture.Off, bytesHeld = capture.Store.BytesHeld, addresses = capture.Store.Addresses, packets = capture.Store.Packets, dropped = capture.Dropped },
         });
     }
 }
