@@ -20,6 +20,9 @@ internal sealed unsafe partial class PacketCapture : IDisposable
     /// <summary>Frames in the ring (2 MiB): at 64 KiB loopback segments and their ACKs, some tens of milliseconds of bulk traffic.</summary>
     public const int FrameCount = 4096;
 
+    /// <summary>How long the reader lets frames gather after draining.</summary>
+    private const int BatchMilliseconds = 10;
+
     private const int BlockBytes = 64 * 1024;
     private const int PacketFamily = 17; // AF_PACKET
     private const int Datagram = 2; // SOCK_DGRAM
@@ -191,14 +194,22 @@ internal sealed unsafe partial class PacketCapture : IDisposable
         }
     }
 
-    /// <summary>The reader thread: wait for frames (at most 200 ms, so stopping never hangs), then drain them.</summary>
+    /// <summary>
+    /// The reader thread: wait for frames (at most 200 ms, so stopping never hangs), drain them, then let the next ones
+    /// gather for <see cref="BatchMilliseconds"/>: under bulk traffic the thread wakes 100 times a second, not once per
+    /// packet (the ring holds 4,096 frames: 10 ms of 400,000 packets a second). Nothing waits for it: /capture and /wire
+    /// drain the ring themselves first.
+    /// </summary>
     private void Read()
     {
         while (!_stopping)
         {
             var poll = new PollRequest { Fd = _fd, Events = PollIn };
-            _ = Poll(&poll, 1, 200);
-            Drain();
+            if (Poll(&poll, 1, 200) > 0)
+            {
+                Drain();
+                Thread.Sleep(BatchMilliseconds);
+            }
         }
     }
 

@@ -15,7 +15,7 @@ public sealed class CaptureTests : IAsyncLifetime
 {
     private TestAgent _agent = null!;
 
-    public async Task InitializeAsync() => _agent = await TestAgent.StartAsync();
+    public async Task InitializeAsync() => _agent = await TestAgent.StartAsync(webPort: 0);
 
     public async Task DisposeAsync() => await _agent.DisposeAsync();
 
@@ -162,6 +162,43 @@ public sealed class CaptureTests : IAsyncLifetime
         var synAck = Array.FindIndex(lines, l => l.Contains("SYN-ACK seq=0 ack=1", StringComparison.Ordinal));
         var ack = Array.FindIndex(lines, l => l.Contains("ACK ack=1 ", StringComparison.Ordinal) && !l.Contains("SYN", StringComparison.Ordinal));
         Assert.True(syn >= 0 && synAck > syn && ack > synAck, ladder);
+    }
+
+    [Fact]
+    public async Task Capture_is_served_over_HTTPS_and_on_the_web_port_too()
+    {
+        int clientPort;
+        using (var client = await ConnectAsync(IPAddress.Loopback))
+        {
+            clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+            await ReadUntilAsync(client, "q to quit.\r\n");
+        }
+
+        var (_, overTls) = await TsharkRow.FetchAsync($"{_agent.HttpsUrl}/capture?port={clientPort}", "-k");
+        var (_, onWebPort) = await TsharkRow.FetchAsync($"{_agent.WebUrl}/capture?port={clientPort}");
+        Assert.True(overTls[0].Syn && overTls.Count >= 4, string.Join("\n", overTls));
+        Assert.Equal(overTls.Take(4).Select(r => r.ToString()), onWebPort.Take(4).Select(r => r.ToString()));
+    }
+
+    [Fact]
+    public async Task IPv6_connections_are_captured_too()
+    {
+        await using var agent = await TestAgent.StartAsync(bind: IPAddress.IPv6Loopback);
+        int clientPort;
+        using (var client = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await client.ConnectAsync(IPAddress.IPv6Loopback, agent.Port);
+            clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+            await ReadUntilAsync(client, "q to quit.\r\n");
+            await client.SendAsync("hello\n"u8.ToArray());
+            await ReadUntilAsync(client, "What?\r\n");
+        }
+
+        var response = await Curl.GetAsync($"http://[::1]:{agent.Port}/capture?port={clientPort}");
+        var packets = Pcapng.Read(response.BodyBytes);
+        Assert.True(packets.Count >= 5, $"{packets.Count} packets");
+        Assert.True(packets[0].Has(TcpControlBits.Syn) && packets[0].Source.Equals(IPAddress.IPv6Loopback));
+        Assert.Contains(packets, p => p.SourcePort == clientPort && p.PayloadLength == 6);
     }
 
     private async Task<Socket> ConnectAsync(IPAddress source)
