@@ -18,7 +18,7 @@ namespace NetLab.Agent.Http;
 /// <param name="clientLog">Where a failure the client caused is said once.</param>
 internal sealed class HttpGate(int labPort, BrowserMemory browsers, LabUse use, ClientLog clientLog)
 {
-    public const string NotFoundHint = "Try /, /index, /index/Adam, /data?format=json, /status/418, /redirect, /ip, /headers, /bytes/100, /delay/1, /basic-auth/user/pass, /files, /cert, /health";
+    public const string NotFoundHint = "Try /, /index, /index/Adam, /data?format=json, /status/418, /redirect, /ip, /headers, /bytes/100, /delay/1, /basic-auth/user/pass, /files, /cert, /capture, /health";
 
     public Task RunAsync(HttpContext http, RequestDelegate next)
     {
