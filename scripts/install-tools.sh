@@ -7,14 +7,15 @@ declare -A command_of=(
   [ncat]=ncat [netcat-openbsd]=nc [telnet]=telnet [openssl]=openssl
   [curl]=curl [wget]=wget [socat]=socat [iproute2]=ip [nftables]=nft [systemd]=systemd-analyze [nghttp2-client]=h2load
   [systemd-container]=systemd-nspawn [debootstrap]=debootstrap [chromium]=chromium
-  [qemu-user-static]=qemu-aarch64-static [jq]=jq
+  [qemu-user-static]=qemu-aarch64-static [jq]=jq [tshark]=tshark
 )
 missing=()
 # systemd-container and debootstrap: the boot rehearsal (a Debian root booted with systemd-nspawn).
 # wine64: the Windows build rehearsed under Wine (its binary is /usr/lib/wine/wine64, not on PATH: checked by dpkg).
 # chromium: the browser tests (headless, driven by PuppeteerSharp; Debian's own build, never a downloaded one).
+# tshark: Wireshark's reader, which must open what /capture and --pcap write (issue 22).
 # qemu-user-static and jq: scripts/rehearse-arm64.sh (the linux-arm64 agent under qemu-aarch64-static; netlab's JSON read).
-for package in ncat netcat-openbsd telnet openssl curl wget socat iproute2 nftables systemd nghttp2-client systemd-container debootstrap chromium wine64 qemu-user-static jq "$@"; do
+for package in ncat netcat-openbsd telnet openssl curl wget socat iproute2 nftables systemd nghttp2-client systemd-container debootstrap chromium wine64 qemu-user-static jq tshark "$@"; do
   if [[ -n "${command_of[$package]:-}" ]]; then
     command -v "${command_of[$package]}" >/dev/null 2>&1 && continue
   else
