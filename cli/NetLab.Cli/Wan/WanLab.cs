@@ -49,6 +49,9 @@ internal sealed partial class WanLab : IAsyncDisposable
 
     public PathEmulator? Emulator { get; private set; }
 
+    /// <summary>The lab host's network namespace (its firewall is <see cref="FirewallRules"/>); null until built.</summary>
+    public NetworkNamespace? Namespace => _namespace;
+
     /// <summary>
     /// The path's record of every TCP and UDP packet between this machine and the lab host, both ways, with each
     /// emulated loss and tail drop commented (<see cref="PathCapture"/>); null until the path is built. The exercise
