@@ -4,6 +4,7 @@ using NetLab.Cli.Lab;
 using NetLab.Cli.Wan;
 using NetLab.Testing;
 using NetLab.Wire;
+using Xunit.Abstractions;
 
 namespace NetLab.Cli.Tests.Wan;
 
@@ -31,7 +32,7 @@ public sealed class LossyWanLab : IAsyncLifetime
 /// <summary>The --wan path's own record (PathCapture) of real connections across it: losses, retransmissions, a firewall's silence, a closed port's RST.</summary>
 [Trait("Loop", "Slow")] // needs root, network namespaces and TUN devices (a WanLab)
 [Collection(OneWanLabAtATime.Name)]
-public class PathCaptureWanTests(LossyWanLab fixture) : IClassFixture<LossyWanLab>
+public class PathCaptureWanTests(LossyWanLab fixture, ITestOutputHelper output) : IClassFixture<LossyWanLab>
 {
     private const string LostComment = "lost on the path (emulated loss)";
 
@@ -44,10 +45,13 @@ public class PathCaptureWanTests(LossyWanLab fixture) : IClassFixture<LossyWanLa
         Assert.Contains(lost, p =>
             packets.Skip(packets.IndexOf(p) + 1).Any(q => Carries(q) && q.Sequence == p.Sequence && q.SourceEndPoint.Equals(p.SourceEndPoint)));
 
-        // The ladder of that connection marks both.
-        var lines = Ladder.Render(packets, fixture.Lab.Port);
+        // The ladder of that connection marks both: in full, as the path saw it; the default one (16 lines, the first
+        // marked packets kept) is shown for a person reading the test's output.
+        var flow = Assert.Single(WireFlow.Group(packets, [fixture.Lab.Port]));
+        var lines = Ladder.Render(flow, new LadderOptions { Vantage = WireVantage.Path, MaxPackets = int.MaxValue });
         var ladder = string.Join('\n', lines);
-        Assert.StartsWith($"TCP {fixture.Lab.NearAddress}:{client} -> {fixture.Lab.HostAddress}:{fixture.Lab.Port}", lines[0], StringComparison.Ordinal);
+        output.WriteLine(string.Join('\n', Ladder.Render(packets, fixture.Lab.Port)));
+        Assert.StartsWith($"TCP {fixture.Lab.NearAddress}:{client} -> {fixture.Lab.HostAddress}:{fixture.Lab.Port}, as the path saw it", lines[0], StringComparison.Ordinal);
         Assert.Contains("  x lost on the path (emulated loss)", ladder, StringComparison.Ordinal);
         Assert.Contains("  (retransmission)", ladder, StringComparison.Ordinal);
         Assert.Matches(@"\d+ packets? lost on the path, \d+ retransmissions?", lines[^1]);
@@ -64,6 +68,7 @@ public class PathCaptureWanTests(LossyWanLab fixture) : IClassFixture<LossyWanLa
             var run = Tool.Run("tshark", "-r", file, "-T", "fields", "-E", "separator=|",
                 "-e", "frame.number", "-e", "frame.comment", "-e", "tcp.analysis.retransmission", "-e", "tcp.seq_raw");
             Assert.True(run.Code == 0, run.Output);
+            output.WriteLine(string.Join('\n', run.Stdout.Split('\n').Where(l => l.Contains(LostComment, StringComparison.Ordinal) || l.Split('|') is [_, _, { Length: > 0 }, ..])));
             var rows = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(r => r.Split('|')).ToList();
             Assert.Equal(packets.Count, rows.Count);
             Assert.Contains(rows, r => r[1] == LostComment);
