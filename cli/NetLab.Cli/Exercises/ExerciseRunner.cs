@@ -21,7 +21,8 @@ internal sealed record ExerciseResult(
     [property: JsonPropertyName("got")] string? Got,
     [property: JsonPropertyName("samples")] object? Samples = null,
     [property: JsonPropertyName("wire")] IReadOnlyList<Wire.WireConnection>? Wire = null,
-    [property: JsonIgnore] IReadOnlyList<string>? Ladders = null)
+    [property: JsonIgnore] IReadOnlyList<string>? Ladders = null,
+    [property: JsonIgnore] Wire.WireView? View = null)
 {
     [JsonPropertyName("try")]
     [JsonPropertyOrder(1)]
@@ -138,6 +139,7 @@ internal static class ExerciseRunner
         {
             Wire = view.Connections(),
             Ladders = show ? view.Lines() : null,
+            View = show || exercise.ShowsWireByDefault ? view : null, // the report draws what a terminal shows
             Teaches = lesson is null ? result.Teaches : $"{result.Teaches} {lesson}",
         };
     }
