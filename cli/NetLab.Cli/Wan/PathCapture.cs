@@ -30,8 +30,10 @@ internal enum PathFate
 /// <see cref="DefaultMaxBytes"/> (32 MiB, counting each packet's kept bytes plus <see cref="OverheadPerPacket"/> for
 /// its bookkeeping), whichever is reached first; older packets are forgotten, oldest first. Other protocols
 /// (ICMPv6 neighbour discovery, later IPv4 fragments) are not kept. Thread-safe: the two lanes record from their
-/// own threads, each under one short lock (a copy of at most 184 bytes); the packets are read (their headers
-/// parsed) only when <see cref="TakeSince"/> hands them out.
+/// own threads; each packet's bytes (at most 184) are copied before one short lock that puts them in a ring;
+/// <see cref="TakeSince"/> holds it only to copy out the entries it hands over, and reads their headers after. A
+/// record costs about a microsecond with both lanes recording flat out (PathCaptureTests); <c>netlab lab --wan</c>'s
+/// transfer figures were the same with it as without.
 /// </remarks>
 internal sealed class PathCapture
 {
@@ -48,7 +50,9 @@ internal sealed class PathCapture
     private readonly byte[] _b;
     private readonly int _maxPackets;
     private readonly long _maxBytes;
-    private readonly Queue<Entry> _entries = new();
+    private Entry[] _ring = new Entry[1024]; // grows by doubling, up to the packet bound
+    private int _head; // where the oldest packet held is in _ring
+    private int _count;
     private readonly Lock _gate = new();
     private long _recorded;
     private long _bytes;
@@ -90,7 +94,7 @@ internal sealed class PathCapture
         {
             lock (_gate)
             {
-                return _entries.Count;
+                return _count;
             }
         }
     }
@@ -131,13 +135,23 @@ internal sealed class PathCapture
         var cost = data.Length + OverheadPerPacket;
         lock (_gate)
         {
-            _entries.Enqueue(new Entry(now.Ticks, data, packet.Length, fate));
+            while (_count > 0 && (_count >= _maxPackets || _bytes + cost > _maxBytes))
+            {
+                _bytes -= _ring[_head].Data.Length + OverheadPerPacket;
+                _ring[_head] = default;
+                _head = (_head + 1) % _ring.Length;
+                _count--;
+            }
+
+            if (_count == _ring.Length)
+            {
+                Grow();
+            }
+
+            _ring[(_head + _count) % _ring.Length] = new Entry(now.Ticks, data, packet.Length, fate);
+            _count++;
             _recorded++;
             _bytes += cost;
-            while (_entries.Count > _maxPackets || (_bytes > _maxBytes && _entries.Count > 1))
-            {
-                _bytes -= _entries.Dequeue().Data.Length + OverheadPerPacket;
-            }
         }
 
         return true;
@@ -152,9 +166,14 @@ internal sealed class PathCapture
         Entry[] taken;
         lock (_gate)
         {
-            var first = _recorded - _entries.Count; // the number of the oldest packet held
-            var skip = (int)Math.Clamp(cursor - first, 0, _entries.Count);
-            taken = skip == _entries.Count ? [] : [.. _entries.Skip(skip)];
+            var first = _recorded - _count; // the number of the oldest packet held
+            var skip = (int)Math.Clamp(cursor - first, 0, _count);
+            taken = new Entry[_count - skip];
+            for (var i = 0; i < taken.Length; i++)
+            {
+                taken[i] = _ring[(_head + skip + i) % _ring.Length];
+            }
+
             cursor = _recorded;
         }
 
@@ -166,6 +185,18 @@ internal sealed class PathCapture
         }
 
         return packets;
+    }
+
+    /// <summary>Doubles the ring (under the lock), the oldest packet first.</summary>
+    private void Grow()
+    {
+        var bigger = new Entry[Math.Min(_ring.Length * 2, _maxPackets)];
+        for (var i = 0; i < _count; i++)
+        {
+            bigger[i] = _ring[(_head + i) % _ring.Length];
+        }
+
+        (_ring, _head) = (bigger, 0);
     }
 
     /// <summary>TCP or UDP (a first or only fragment) between the two ends, either way.</summary>
