@@ -196,7 +196,11 @@ internal static class LabCommand
             }
 
             // A lab host in every way that matters: its firewall and its ssh are judged as a cloud host's are.
-            var context = new ExerciseContext(lab.HostAddress, lab.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: false) { Wire = wire };
+            // The path's own record shows more than the agent's: the packets it lost, and the SYNs the firewall dropped.
+            var context = new ExerciseContext(lab.HostAddress, lab.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: false)
+            {
+                Wire = lab.Capture is { } record ? wire with { Source = new Wire.PathWireSource(record, path.Rtt) } : wire,
+            };
             var code = await ConnectCommand.RunAsync(io, context, exercises, json, report, ct);
             if (serve)
             {

@@ -269,12 +269,13 @@ public static class Ladder
         var tail = max / 3;
         var shown = new HashSet<int>(Enumerable.Range(0, head).Concat(Enumerable.Range(count - tail, tail)));
         shown.UnionWith(notes.Keys);
-        var extra = 0;
-        for (var i = 0; i < count && extra < 8; i++)
+        // The first few of each kind of mark: a run of losses must not crowd out the retransmissions that repaired them.
+        var kept = new Dictionary<WireMark, int>();
+        for (var i = 0; i < count; i++)
         {
-            if (marks[i] is not WireMark.None && shown.Add(i))
+            if (marks[i] is not WireMark.None && kept.GetValueOrDefault(marks[i]) < 4 && shown.Add(i))
             {
-                extra++;
+                kept[marks[i]] = kept.GetValueOrDefault(marks[i]) + 1;
             }
         }
 
