@@ -6,7 +6,24 @@ namespace NetLab.Cli.Wire;
 internal static class WireLessons
 {
     /// <summary>"The SYN, SYN-ACK, ACK above took one round trip, 84 ms." and who closed first.</summary>
-    public static string? Handshake(WireView view)
+    public static string? Handshake(WireView view) => Handshake(view, between: null);
+
+    /// <summary>The banner after the handshake: the agent's silence before it speaks first.</summary>
+    public static string? Banner(WireView view)
+    {
+        if (view.FirstHandshake is not { } flow)
+        {
+            return null;
+        }
+
+        var banner = flow.Packets.Find(p => !flow.FromClient(p) && p.PayloadLength > 0);
+        var ack = flow.Packets.Find(p => flow.FromClient(p) && p.Has(TcpControlBits.Ack) && !p.Has(TcpControlBits.Syn));
+        return Handshake(view, banner is null || ack is null ? null
+            : $" The banner ({banner.PayloadLength} bytes) left {Ladder.Ms(banner.TimestampUtc - ack.TimestampUtc)} after it: the agent waited to see whether you would speak first.");
+    }
+
+    /// <summary>The round trip, then <paramref name="between"/>, then who closed first.</summary>
+    private static string? Handshake(WireView view, string? between)
     {
         if (view.FirstHandshake is not { } flow)
         {
@@ -22,22 +39,7 @@ internal static class WireLessons
             WireSide.Host => " The lab host closed first: its FIN, then yours.",
             _ => "",
         };
-        return $"The SYN, SYN-ACK, ACK above took one round trip, {rtt}.{close}";
-    }
-
-    /// <summary>The banner after the handshake: the agent's silence before it speaks first.</summary>
-    public static string? Banner(WireView view)
-    {
-        if (Handshake(view) is not { } handshake || view.FirstHandshake is not { } flow)
-        {
-            return null;
-        }
-
-        var banner = flow.Packets.Find(p => !flow.FromClient(p) && p.PayloadLength > 0);
-        var ack = flow.Packets.Find(p => flow.FromClient(p) && p.Has(TcpControlBits.Ack) && !p.Has(TcpControlBits.Syn));
-        return banner is null || ack is null
-            ? handshake
-            : $"{handshake[..^1]}; the banner ({banner.PayloadLength} bytes) left {Ladder.Ms(banner.TimestampUtc - ack.TimestampUtc)} later, after the agent waited to see whether you would speak first.";
+        return $"The SYN, SYN-ACK, ACK above took one round trip, {rtt}.{between}{close}";
     }
 
     /// <summary>TLS: the ClientHello is the client's first data segment.</summary>
@@ -67,7 +69,7 @@ internal static class WireLessons
 
         var (segments, bytes) = busiest.Data(WireSide.Client);
         var fin = busiest.ClosedFirstBy == WireSide.Client ? " Your FIN told the agent the file had ended, as nc -N does." : "";
-        return $"{handshake} {segments} data segments carried {bytes} bytes from you.{fin}";
+        return $"{handshake} {segments:N0} data segments carried {bytes:N0} bytes from you.{fin}";
     }
 
     /// <summary>UDP: datagrams without a handshake.</summary>
