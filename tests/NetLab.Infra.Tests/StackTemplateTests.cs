@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Regex = System.Text.RegularExpressions.Regex;
 using Amazon.CDK.Assertions;
 using NetLab.Infra.Tests.Support;
 using NetLab.Testing;
@@ -6,7 +8,7 @@ namespace NetLab.Infra.Tests;
 
 /// <summary>The template, property by property, as DESIGN.md and the stack issue describe it.</summary>
 [Trait("Loop", "Slow")] // CDK synth (jsii)
-public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<DefaultStackFixture>
+public partial class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<DefaultStackFixture>
 {
     private LabTemplate Lab => fixture.Lab;
 
@@ -105,12 +107,20 @@ public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<Def
         foreach (var line in new[]
         {
             "User=netlab", "ProtectSystem=strict", "ProtectHome=yes", "NoNewPrivileges=yes", "PrivateTmp=yes",
-            "StateDirectory=netlab-agent", "Restart=always", "CapabilityBoundingSet=",
+            "StateDirectory=netlab-agent", "Restart=always",
             "Environment=DOTNET_GCgen0size=0x200000",
         })
         {
             Assert.Contains(line, init);
         }
+
+        // One capability, CAP_NET_RAW, for the AF_PACKET capture of the lab port (issue 22), and nothing more.
+        var unit = InstalledFile(init, "/etc/systemd/system/netlab-agent.service").Split('\n').Select(l => l.Trim()).Where(l => !l.StartsWith('#')).ToList();
+        Assert.Equal(["CapabilityBoundingSet=CAP_NET_RAW"], unit.Where(l => l.StartsWith("CapabilityBoundingSet=", StringComparison.Ordinal)));
+        Assert.Equal(["AmbientCapabilities=CAP_NET_RAW"], unit.Where(l => l.StartsWith("AmbientCapabilities=", StringComparison.Ordinal)));
+        Assert.Equal(["CAP_NET_RAW"], unit.SelectMany(l => Capability().Matches(l)).Select(m => m.Value).Distinct());
+        Assert.Contains(unit, l => l.StartsWith("RestrictAddressFamilies=", StringComparison.Ordinal) && l.Split(' ').Contains("AF_PACKET"));
+        Assert.DoesNotMatch(Capability(), InstalledFile(init, "/etc/systemd/system/netlab-ttl.service"));
 
         Assert.Contains("systemctl enable --now netlab-agent.service netlab-ttl.timer", init);
 
@@ -183,4 +193,19 @@ public class StackTemplateTests(DefaultStackFixture fixture) : IClassFixture<Def
         var properties = LabTemplate.Json(restrict["Properties"]);
         Assert.Contains("\"DefaultSecurityGroupId\":{\"Fn::GetAtt\":[\"" + Assert.Single(Lab.Resources("AWS::EC2::VPC")).Key + "\",\"DefaultSecurityGroup\"]}", properties);
     }
+
+    /// <summary>The content of a file the install steps write (AWS::CloudFormation::Init's files), by its path.</summary>
+    private static string InstalledFile(string init, string path)
+    {
+        using var json = JsonDocument.Parse(init);
+        var files = json.RootElement.EnumerateObject()
+            .Where(c => c.Value.ValueKind == JsonValueKind.Object && c.Value.TryGetProperty("files", out _))
+            .SelectMany(c => c.Value.GetProperty("files").EnumerateObject())
+            .Where(f => f.Name == path)
+            .ToList();
+        return Assert.Single(files).Value.GetProperty("content").GetString()!;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bCAP_[A-Z_]+")]
+    private static partial Regex Capability();
 }

@@ -65,6 +65,48 @@ internal static class CommonOptions
         },
     };
 
+    /// <summary>--wire, --no-wire and --pcap FILE: the ladders each exercise shows, and the run's packets for Wireshark.</summary>
+    public sealed class WireOptions
+    {
+        public Option<bool> All { get; } = new("--wire")
+        {
+            Description = "Show every exercise's connections as ladders of packets, as the lab host saw them (by default: tcp, tls, http and ncat-file, on a terminal)",
+        };
+
+        public Option<bool> None { get; } = new("--no-wire") { Description = "Show no ladders" };
+
+        public Option<FileInfo> Pcap { get; } = new("--pcap")
+        {
+            Description = "Save the whole run's packets, as the lab host saw them, to this pcapng file (Wireshark, tshark -r)",
+            HelpName = "file.pcapng",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                var file = new FileInfo(text.Length == 0 ? "." : text);
+                return text.Length == 0 || Directory.Exists(text) ? OptionParsers.Fail<FileInfo>(r, "--pcap: give a file name, e.g. --pcap run.pcapng")
+                    : file.Directory is { Exists: false } missing ? OptionParsers.Fail<FileInfo>(r, $"--pcap: the folder {missing.FullName} does not exist")
+                    : file;
+            },
+        };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(All);
+            command.Options.Add(None);
+            command.Options.Add(Pcap);
+            command.Validators.Add(r =>
+            {
+                if (r.GetValue(All) && r.GetValue(None))
+                {
+                    r.AddError("--wire and --no-wire: give one of them (--wire shows every exercise's ladders, --no-wire none)");
+                }
+            });
+        }
+
+        public Wire.WireSettings Read(ParseResult r, Wire.IWireSource? source = null) =>
+            new(r.GetValue(All) ? Wire.WireMode.All : r.GetValue(None) ? Wire.WireMode.None : Wire.WireMode.Default, r.GetValue(Pcap), source);
+    }
+
     public static Option<bool> TrustNewCert() => new("--trust-new-cert")
     {
         Description = "Accept and pin the agent's certificate even if it differs from the pinned one (after a reinstall)",

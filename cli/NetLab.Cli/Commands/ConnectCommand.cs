@@ -18,6 +18,7 @@ internal static class ConnectCommand
         var report = CommonOptions.Report();
         var trust = CommonOptions.TrustNewCert();
         var knownHosts = CommonOptions.KnownHostsFile();
+        var wire = new CommonOptions.WireOptions();
         var command = new Command("connect", """
             Run every exercise against a netlab-agent, one at a time: PASS/FAIL, the figures, what it shows,
             and the classic command to try by hand. TLS certificates are pinned on first use.
@@ -27,13 +28,18 @@ internal static class ConnectCommand
               netlab connect lab.example.com --only tcp,tls,http
               netlab connect 203.0.113.7 --json > results.json
               netlab connect 203.0.113.7 --report lab-report.html     a page with charts (.md: Markdown)
+              netlab connect 203.0.113.7 --wire --pcap run.pcapng     every exercise's packets, and a file for Wireshark
             """)
         {
             host, port, only, json, report, trust, knownHosts,
         };
+        wire.AddTo(command);
         command.SetAction((r, ct) =>
         {
-            var context = new ExerciseContext(r.GetValue(host)!, r.ValueOr(port, LabPorts.Agent), CommonOptions.LoadPins(r.GetValue(knownHosts)), r.GetValue(trust), localLab: false);
+            var context = new ExerciseContext(r.GetValue(host)!, r.ValueOr(port, LabPorts.Agent), CommonOptions.LoadPins(r.GetValue(knownHosts)), r.GetValue(trust), localLab: false)
+            {
+                Wire = wire.Read(r),
+            };
             return RunAsync(io, context, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), ct);
         });
         return command;

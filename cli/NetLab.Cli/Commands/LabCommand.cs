@@ -55,10 +55,13 @@ internal static class LabCommand
               netlab lab --serve --web-port 8080          the browser's pages on 8080 instead
               sudo netlab lab --wan                       40 ms each way, 1% loss, 20 Mbit/s
               sudo netlab lab --wan 150ms,2%,5Mbit        a far, lossy, slow path
+              sudo netlab lab --wan 40ms,5% --wire        every exercise's packets: the losses and their retransmissions
             """)
         {
             only, json, report, serve, webPort, wan,
         };
+        var wire = new CommonOptions.WireOptions();
+        wire.AddTo(command);
         command.Validators.Add(r =>
         {
             if (r.GetResult(wan) is { Tokens: [{ Value: var spec }] } && string.IsNullOrWhiteSpace(spec))
@@ -84,7 +87,7 @@ internal static class LabCommand
             var serving = r.GetValue(serve);
             if (r.GetResult(wan) is null)
             {
-                return RunAsync(io, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), serving, r.GetValue(webPort), ct);
+                return RunAsync(io, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), serving, r.GetValue(webPort), wire.Read(r), ct);
             }
 
             if (!WanPath.TryParse(r.GetValue(wan), out var path, out var error))
@@ -92,7 +95,7 @@ internal static class LabCommand
                 return Task.FromResult(Fail.Write(io, r.GetValue(json), $"--wan: {error}", ExitCodes.UsageOrConnection));
             }
 
-            return RunWanAsync(io, path, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), serving is not null, ct);
+            return RunWanAsync(io, path, CommonOptions.Select(r.GetValue(only)), r.GetValue(json), r.GetValue(report), serving is not null, wire.Read(r), ct);
         });
         return command;
     }
@@ -100,7 +103,7 @@ internal static class LabCommand
     /// <summary>--serve without a port: 11211, the port of the tutorial's commands, or a free one if it is taken.</summary>
     private const int AnyPort = 0;
 
-    private static async Task<int> RunAsync(CliIO io, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, int? serve, int? webPort, CancellationToken ct)
+    private static async Task<int> RunAsync(CliIO io, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, int? serve, int? webPort, Wire.WireSettings wire, CancellationToken ct)
     {
         var dataDir = Directory.CreateTempSubdirectory("netlab-lab-").FullName;
         try
@@ -120,7 +123,7 @@ internal static class LabCommand
                     io.Progress($"  port {webTaken} on 127.0.0.1 is taken (a Flask app, python flaskpage.py?): the pages for a browser are on {agent.WebPort} instead", json);
                 }
 
-                var context = new ExerciseContext("127.0.0.1", agent.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: true) { WebPort = agent.WebPort };
+                var context = new ExerciseContext("127.0.0.1", agent.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: true) { WebPort = agent.WebPort, Wire = wire };
                 code = await ConnectCommand.RunAsync(io, context, exercises, json, report, ct, serve is null
                     ? "This run's agent stopped when netlab lab ended; to try these commands by hand, keep one running: `netlab lab --serve`."
                     : $"`netlab lab --serve` kept this run's agent on {endpoint} for these commands, until Ctrl-C.");
@@ -167,7 +170,7 @@ internal static class LabCommand
         io.Progress("netlab lab --serve: stopped the agent.", json);
     }
 
-    private static async Task<int> RunWanAsync(CliIO io, WanPath path, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, bool serve, CancellationToken ct)
+    private static async Task<int> RunWanAsync(CliIO io, WanPath path, IReadOnlyList<Exercise> exercises, bool json, FileInfo? report, bool serve, Wire.WireSettings wire, CancellationToken ct)
     {
         if (LinuxHost.WhyNot() is { } why)
         {
@@ -193,7 +196,11 @@ internal static class LabCommand
             }
 
             // A lab host in every way that matters: its firewall and its ssh are judged as a cloud host's are.
-            var context = new ExerciseContext(lab.HostAddress, lab.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: false);
+            // The path's own record shows more than the agent's: the packets it lost, and the SYNs the firewall dropped.
+            var context = new ExerciseContext(lab.HostAddress, lab.Port, KnownHosts.InMemory(), trustNewCert: false, localLab: false)
+            {
+                Wire = lab.Capture is { } record ? wire with { Source = new Wire.PathWireSource(record, path.Rtt) } : wire,
+            };
             var code = await ConnectCommand.RunAsync(io, context, exercises, json, report, ct);
             if (serve)
             {

@@ -21,6 +21,15 @@ internal abstract class Exercise
 
     public abstract Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct);
 
+    /// <summary>Whether its ladders are shown on a terminal without --wire: the exercises whose packets are the lesson.</summary>
+    public virtual bool ShowsWireByDefault => false;
+
+    /// <summary>
+    /// What the ladders above show, as a sentence added to <see cref="Teaches"/> when they are shown; null when they
+    /// show nothing to say. By default the handshake's round trip.
+    /// </summary>
+    public virtual string? WireLesson(Wire.WireView view) => Wire.WireLessons.Handshake(view);
+
     /// <summary>The backstop for this exercise, given the run's: more for one that may wait its turn behind classmates.</summary>
     public virtual TimeSpan Backstop(TimeSpan timeout) => timeout;
 }
@@ -47,6 +56,9 @@ internal sealed class ExerciseContext(string host, int port, KnownHosts pins, bo
     /// a browser's silent early connections never get the text banner; null when it has none.
     /// </summary>
     public int? WebPort { get; init; }
+
+    /// <summary>Which ladders to show, where --pcap saves the run's packets, and where the packets come from.</summary>
+    public Wire.WireSettings Wire { get; init; } = new();
 
     /// <summary>
     /// The URL of <paramref name="path"/> for a browser: the web port when there is one, else HTTPS on the lab port

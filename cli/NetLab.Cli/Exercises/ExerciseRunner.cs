@@ -19,7 +19,10 @@ internal sealed record ExerciseResult(
     [property: JsonIgnore] string? Error,
     [property: JsonPropertyName("expected")] string? Expected,
     [property: JsonPropertyName("got")] string? Got,
-    [property: JsonPropertyName("samples")] object? Samples = null)
+    [property: JsonPropertyName("samples")] object? Samples = null,
+    [property: JsonPropertyName("wire")] IReadOnlyList<Wire.WireConnection>? Wire = null,
+    [property: JsonIgnore] IReadOnlyList<string>? Ladders = null,
+    [property: JsonIgnore] Wire.WireView? View = null)
 {
     [JsonPropertyName("try")]
     [JsonPropertyOrder(1)]
@@ -64,11 +67,19 @@ internal static class ExerciseRunner
                 .Text(Lab.Net.Endpoint(context.Host, context.Port), "bold").WriteTo(io.Console);
         }
 
+        var wire = context.Wire.Mode == Wire.WireMode.None && context.Wire.Pcap is null ? null
+            : new Wire.WireRun(context.Wire.Source ?? new Wire.AgentCapture(context.Host, context.Port), context.Wire.Source is null ? [context.Port] : null);
+        if (wire is not null && await wire.StartAsync(ct) is { } off && !quiet)
+        {
+            new ConsoleLine(0, 2).Text("wire: ", "grey").Text(off).WriteTo(io.Console);
+        }
+
         for (var i = 0; i < exercises.Count; i++)
         {
             var exercise = exercises[i];
             var label = $"[{i + 1}/{exercises.Count}] {exercise.Id}: {exercise.Title}";
             ExerciseResult result;
+            var local = Wire.LocalEndpoints.Begin();
             if (!quiet && io.Escapes)
             {
                 result = await io.Console.Status().StartAsync(Markup.Escape(label + " …"), _ => RunOneAsync(exercise, context, timeout, ct));
@@ -78,11 +89,22 @@ internal static class ExerciseRunner
                 result = await RunOneAsync(exercise, context, timeout, ct);
             }
 
+            Wire.LocalEndpoints.End();
+            if (wire is not null)
+            {
+                result = await WithWireAsync(result, exercise, wire, local, context.Wire.Shows(exercise, io.IsTerminal && !quiet), ct);
+            }
+
             results.Add(result);
             if (!quiet)
             {
                 Render.Result(io.Console, result, i + 1, exercises.Count);
             }
+        }
+
+        if (wire is not null && context.Wire.Pcap is { } pcap && await SavePcapAsync(pcap, wire, ct) is { } saved && !quiet)
+        {
+            new ConsoleLine(0, 2).Text("wire: ", "grey").Text(saved).WriteTo(io.Console);
         }
 
         var report = new RunReport(RunReport.SchemaName, context.Host, context.Port, results.Count(r => r.Passed), results.Count(r => !r.Passed),
@@ -94,6 +116,54 @@ internal static class ExerciseRunner
         }
 
         return report;
+    }
+
+    /// <summary>The exercise's packets: its connections for --json, and when shown, its ladders and the lesson they teach.</summary>
+    private static async Task<ExerciseResult> WithWireAsync(ExerciseResult result, Exercise exercise, Wire.WireRun wire,
+        List<(NetLab.Wire.WireProtocol, System.Net.IPEndPoint)> local, bool show, CancellationToken ct)
+    {
+        List<(NetLab.Wire.WireProtocol, System.Net.IPEndPoint)> mine;
+        lock (local)
+        {
+            mine = [.. local];
+        }
+
+        var view = await wire.NextAsync(mine, ct);
+        if (view.Flows.Count == 0)
+        {
+            return result;
+        }
+
+        var lesson = show ? exercise.WireLesson(view) : null;
+        return result with
+        {
+            Wire = view.Connections(),
+            Ladders = show ? view.Lines() : null,
+            View = show || exercise.ShowsWireByDefault ? view : null, // the report draws what a terminal shows
+            Teaches = lesson is null ? result.Teaches : $"{result.Teaches} {lesson}",
+        };
+    }
+
+    /// <summary>Writes the run's packets to --pcap's file; says what it wrote, or why it did not.</summary>
+    private static async Task<string> SavePcapAsync(FileInfo pcap, Wire.WireRun wire, CancellationToken ct)
+    {
+        if (wire.All.Count == 0)
+        {
+            return $"--pcap: no packets to save, so {pcap.Name} was not written";
+        }
+
+        try
+        {
+            var bytes = NetLab.Wire.Pcapng.ToBytes(wire.All.OrderBy(p => p.TimestampUtc), wire.Vantage == NetLab.Wire.WireVantage.Host ? "lab host" : "wan path");
+            var temporary = pcap.FullName + ".partial";
+            await File.WriteAllBytesAsync(temporary, bytes, ct);
+            File.Move(temporary, pcap.FullName, overwrite: true);
+            return $"{wire.All.Count} packets saved to {pcap.FullName} (open it in Wireshark, or `tshark -r {pcap.Name}`)";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"--pcap: could not write {pcap.FullName}: {e.Message}";
+        }
     }
 
     /// <summary>

@@ -23,6 +23,10 @@ internal class HttpExercise : Exercise
 
     public override string Teaches => "HTTP is text over TCP: a request line, headers, a blank line; the status code (200, 301, 400, 404) says how it went.";
 
+    public override bool ShowsWireByDefault => true;
+
+    public override string? WireLesson(Wire.WireView view) => Wire.WireLessons.Handshake(view);
+
     public override string TryByHand(string host, int port) => ByHand(host, port) + $";   in a browser: `https://{Net.Endpoint(host, port)}/index`";
 
     public override string TryByHand(ExerciseContext context) => ByHand(context.Host, context.Port) + $";   in a browser: `{context.BrowserUrl("/index")}`";

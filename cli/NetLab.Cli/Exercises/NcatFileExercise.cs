@@ -20,6 +20,10 @@ internal sealed class NcatFileExercise : Exercise
 
     public override string Teaches => "A raw TCP connection carries a file with no protocol at all: the receiver stores whatever arrives until the sender closes.";
 
+    public override bool ShowsWireByDefault => true;
+
+    public override string? WireLesson(Wire.WireView view) => Wire.WireLessons.Transfer(view);
+
     public override string TryByHand(string host, int port) => $"`ncat {host} {port}` → `/recv outputfile`, then: `ncat --send-only {host} {port} < inputfile`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)

@@ -13,6 +13,8 @@ internal sealed class PortsExercise : Exercise
 
     public override string Teaches => "A port is open when something listens and the firewall lets you in, closed when nothing listens (RST), filtered when a firewall drops you.";
 
+    public override string? WireLesson(Wire.WireView view) => Wire.WireLessons.Ports(view);
+
     public override string TryByHand(string host, int port) => $"`nc -zv {host} 22 25 80 110 443 {port}`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)

@@ -28,6 +28,11 @@ internal static class Render
             new ConsoleLine(Indent).WithCommands(r.Error, "red").WriteTo(console);
         }
 
+        foreach (var line in r.Ladders ?? [])
+        {
+            new ConsoleLine(Indent).Command(line).WriteTo(console); // a ladder line is never folded
+        }
+
         new ConsoleLine(Indent).Text("what it shows:", "grey").Text(" " + r.Teaches).WriteTo(console);
         new ConsoleLine(Indent).Text("try by hand:", "grey").Text(" ").WithCommands(r.Try).WriteTo(console);
     }

@@ -10,6 +10,10 @@ internal sealed class TcpExercise : Exercise
 
     public override string Teaches => "A TCP connection is a three-way handshake; then the server speaks first, like the tutorial's ncat --sh-exec \"echo Successfully Connected\".";
 
+    public override bool ShowsWireByDefault => true;
+
+    public override string? WireLesson(Wire.WireView view) => Wire.WireLessons.Banner(view);
+
     public override string TryByHand(string host, int port) => $"`nc {host} {port}`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)

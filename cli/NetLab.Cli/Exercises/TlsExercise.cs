@@ -10,6 +10,10 @@ internal sealed class TlsExercise : Exercise
 
     public override string Teaches => "TLS wraps the same TCP stream in encryption; a self-signed certificate is trusted by pinning its fingerprint on first use, as ssh does.";
 
+    public override bool ShowsWireByDefault => true;
+
+    public override string? WireLesson(Wire.WireView view) => Wire.WireLessons.Tls(view);
+
     public override string TryByHand(string host, int port) => $"`openssl s_client -connect {Net.Endpoint(host, port)}`   or   `ncat -C --ssl {host} {port}`";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)

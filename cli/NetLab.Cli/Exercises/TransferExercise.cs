@@ -18,6 +18,8 @@ internal sealed class TransferExercise : Exercise
 
     public override string Teaches => "TCP delivers every byte in order: the SHA-256 of what came back equals what was sent, at a rate set by the path.";
 
+    public override string? WireLesson(Wire.WireView view) => Wire.WireLessons.Transfer(view);
+
     public override string TryByHand(string host, int port) =>
         $"`curl -T file http://{Lab.Net.Endpoint(host, port)}/files/`   then   `curl -o copy http://{Lab.Net.Endpoint(host, port)}/files/file`";
 

@@ -17,6 +17,8 @@ internal sealed class UdpExercise : Exercise
 
     public override string Teaches => "UDP sends datagrams with no handshake and no retransmission: each probe carries its sequence number, so loss and reordering show.";
 
+    public override string? WireLesson(Wire.WireView view) => Wire.WireLessons.Datagrams(view);
+
     public override string TryByHand(string host, int port) => $"`nc -u {host} {port}`   (each line comes back)";
 
     public override async Task RunAsync(ExerciseContext context, Figures figures, CancellationToken ct)
@@ -64,6 +66,10 @@ internal sealed class UdpExercise : Exercise
         {
             sentAt[seq] = Stopwatch.GetTimestamp();
             await udp.SendAsync(Encoding.ASCII.GetBytes($"netlab-udp {seq} {sentAt[seq]}"), ct);
+            if (seq == 0)
+            {
+                Wire.LocalEndpoints.Record(udp.Client); // bound by the first send: the client's view of its port
+            }
             if (seq % 10 == 9)
             {
                 await Task.Delay(1, ct);

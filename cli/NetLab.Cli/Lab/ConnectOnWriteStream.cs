@@ -148,6 +148,7 @@ internal sealed class ConnectOnWriteStream(string host, int port, TimeSpan? time
             using (deadline.Token.Register(socket.Dispose)) // closing the socket ends a blocking connect
             {
                 socket.Connect(Net.RemoteEndPoint(host, port));
+                Wire.LocalEndpoints.Record(socket);
 
                 for (var sent = 0; sent < first.Length;)
                 {

@@ -13,6 +13,7 @@ internal static class Net
         try
         {
             await socket.ConnectAsync(RemoteEndPoint(host, port), ct);
+            Wire.LocalEndpoints.Record(socket);
             return socket;
         }
         catch

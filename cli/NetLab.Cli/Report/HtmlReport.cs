@@ -112,7 +112,7 @@ internal static class HtmlReport
             <h2 id="{id}-h"><span class="badge">{(r.Passed ? "✓ PASS" : "✗ FAIL")}</span> <span class="title">{Html.Escape(r.Title)}</span> <span class="meta"><span class="n">{index}/{run.Exercises.Count}</span> <code class="id">{id}</code> <span class="took">{Duration(r.Seconds)}</span></span></h2>
 
             """);
-        var charts = Charts.For(r, run).ToList();
+        var charts = Charts.For(r, run).Concat(LadderCharts.For(r.Id, r.View)).ToList();
         html.Append($"""<div class="body{(charts.Count > 0 ? " with-charts" : "")}"><div class="words">""");
         html.Append($"""<p class="teaches">{Html.Escape(r.Teaches)}</p>""");
         if (r.Error is not null)

@@ -17,11 +17,16 @@ internal sealed class PathEmulator : IDisposable
     /// <param name="near">The client's side (this machine).</param>
     /// <param name="far">The lab host's side (its network namespace).</param>
     /// <param name="path">Delay, loss and rate, the same both ways.</param>
-    public PathEmulator(Tun near, Tun far, WanPath path)
+    /// <param name="capture">Where every packet read, both ways, is recorded with its fate; null for no record.</param>
+    public PathEmulator(Tun near, Tun far, WanPath path, PathCapture? capture = null)
     {
-        _up = new Lane("up", near, far, path);
-        _down = new Lane("down", far, near, path);
+        Capture = capture;
+        _up = new Lane("up", near, far, path, capture);
+        _down = new Lane("down", far, near, path, capture);
     }
+
+    /// <summary>The record of every packet the path read, both ways, lost or delivered (null when not recording).</summary>
+    public PathCapture? Capture { get; }
 
     /// <summary>Packets lost at random, both ways together.</summary>
     public long Lost => _up.Lost + _down.Lost;
@@ -54,6 +59,7 @@ internal sealed class PathEmulator : IDisposable
 
         private readonly Tun _from;
         private readonly Tun _to;
+        private readonly PathCapture? _capture;
         private readonly double _loss;
         private readonly long _delayTicks;
         private readonly double _ticksPerByte;
@@ -65,10 +71,11 @@ internal sealed class PathEmulator : IDisposable
         private long _nextFree;
         private volatile bool _stopping;
 
-        public Lane(string name, Tun from, Tun to, WanPath path)
+        public Lane(string name, Tun from, Tun to, WanPath path, PathCapture? capture)
         {
             _from = from;
             _to = to;
+            _capture = capture;
             _loss = path.Loss;
             _delayTicks = (long)(path.Delay.TotalSeconds * Stopwatch.Frequency);
             _ticksPerByte = 8.0 * Stopwatch.Frequency / path.BitsPerSecond;
@@ -115,6 +122,7 @@ internal sealed class PathEmulator : IDisposable
                 if (_random.NextDouble() < _loss)
                 {
                     Lost++;
+                    _capture?.Record(buffer.AsSpan(0, n), PathFate.Lost);
                     continue;
                 }
 
@@ -124,8 +132,11 @@ internal sealed class PathEmulator : IDisposable
                 if (start - now > _maxQueuedTicks)
                 {
                     QueueDrops++;
+                    _capture?.Record(buffer.AsSpan(0, n), PathFate.QueueFull);
                     continue;
                 }
+
+                _capture?.Record(buffer.AsSpan(0, n), PathFate.Delivered);
 
                 _nextFree = start + (long)(n * _ticksPerByte);
                 var packet = ArrayPool<byte>.Shared.Rent(n);

@@ -49,6 +49,16 @@ internal sealed partial class WanLab : IAsyncDisposable
 
     public PathEmulator? Emulator { get; private set; }
 
+    /// <summary>The lab host's network namespace (its firewall is <see cref="FirewallRules"/>); null until built.</summary>
+    public NetworkNamespace? Namespace => _namespace;
+
+    /// <summary>
+    /// The path's record of every TCP and UDP packet between this machine and the lab host, both ways, with each
+    /// emulated loss and tail drop commented (<see cref="PathCapture"/>); null until the path is built. The exercise
+    /// runner takes each exercise's packets from it with <see cref="PathCapture.TakeSince"/>.
+    /// </summary>
+    public PathCapture? Capture => Emulator?.Capture;
+
     /// <summary>The firewall rules of the lab host, from the lab's ports (the security group's, exactly).</summary>
     public static string FirewallRules()
     {
@@ -134,7 +144,7 @@ internal sealed partial class WanLab : IAsyncDisposable
         NetworkNamespace.RequireRouteThrough(HostAddress, near.Name);
 
         lab.Run(["nft", "-f", "-"], FirewallRules());
-        Emulator = new PathEmulator(near, far, Path);
+        Emulator = new PathEmulator(near, far, Path, new PathCapture(System.Net.IPAddress.Parse(NearAddress), System.Net.IPAddress.Parse(HostAddress)));
         Emulator.Start();
         await StartAgentAsync(ct);
     }

@@ -5,6 +5,15 @@ using System.Text;
 
 namespace NetLab.Wire;
 
+/// <summary>One row of a ladder: a packet, or (with <see cref="Packet"/> null) a summary of packets left out.</summary>
+/// <param name="Packet">The packet; null for a summary row.</param>
+/// <param name="Ms">Milliseconds since the conversation's first packet.</param>
+/// <param name="FromClient">True for an arrow from the client to the host.</param>
+/// <param name="Label">Its flags, numbers, length and text, or the summary.</param>
+/// <param name="Mark">Lost, retransmission, reset or none.</param>
+/// <param name="Note">What it shows (the handshake's round trip, who closed first), or null.</param>
+public sealed record LadderRow(WirePacket? Packet, double Ms, bool FromClient, string Label, WireMark Mark, string? Note);
+
 /// <summary>How a ladder is drawn.</summary>
 public sealed record LadderOptions
 {
@@ -39,13 +48,57 @@ public static class Ladder
     /// <summary>The ladder of <paramref name="flow"/>.</summary>
     public static IReadOnlyList<string> Render(WireFlow flow, LadderOptions options)
     {
-        ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(options);
         var lines = new List<string>
         {
-            $"{(flow.Protocol == WireProtocol.Tcp ? "TCP" : "UDP")} {Endpoint(flow.Client)} -> {Endpoint(flow.Host)}, as {(options.Vantage == WireVantage.Host ? "the lab host" : "the path")} saw it",
+            Title(flow, options),
             $"{"ms",10}  {"you".PadRight(options.ArrowWidth - 8)}lab host",
         };
+        foreach (var row in Rows(flow, options))
+        {
+            if (row.Packet is null)
+            {
+                lines.Add(Indent + row.Label);
+                continue;
+            }
+
+            var label = row.Label.Length > options.ArrowWidth - 3 ? row.Label[..(options.ArrowWidth - 3)] : row.Label;
+            var dashes = new string('-', options.ArrowWidth - label.Length - 2);
+            var arrow = row.FromClient ? $"{label} {dashes}>" : $"<{dashes} {label}";
+            var markText = row.Mark switch
+            {
+                WireMark.Lost => "  x " + row.Packet.Comment,
+                WireMark.Retransmission => "  (retransmission)",
+                _ => row.Packet.Comment is { } comment ? "  " + comment : "",
+            };
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{row.Ms,10:F3}  {arrow}{markText}"));
+            if (row.Note is { } note)
+            {
+                lines.Add(Indent + "^ " + note);
+            }
+        }
+
+        lines.Add(Indent + Totals(flow));
+        return lines;
+    }
+
+    /// <summary>"TCP 203.0.113.9:61234 -> 10.0.0.5:11211, as the lab host saw it".</summary>
+    public static string Title(WireFlow flow, LadderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(options);
+        return $"{(flow.Protocol == WireProtocol.Tcp ? "TCP" : "UDP")} {Endpoint(flow.Client)} -> {Endpoint(flow.Host)}, as {(options.Vantage == WireVantage.Host ? "the lab host" : "the path")} saw it";
+    }
+
+    /// <summary>
+    /// The ladder's rows, for a drawing of it: a packet (its time, direction, label, mark and note), or a line that sums
+    /// up packets left out (<see cref="LadderRow.Packet"/> null, the summary in <see cref="LadderRow.Label"/>).
+    /// </summary>
+    public static List<LadderRow> Rows(WireFlow flow, LadderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(options);
+        var rows = new List<LadderRow>();
         var marks = flow.Marks();
         var notes = Notes(flow, options.Vantage);
         var shown = Shown(flow, marks, notes, options.MaxPackets);
@@ -61,47 +114,42 @@ public static class Ladder
 
             if (hidden.Count > 0)
             {
-                lines.Add(Indent + Summary(flow, hidden));
+                rows.Add(new LadderRow(null, 0, false, Summary(flow, hidden), WireMark.None, null));
                 hidden.Clear();
             }
 
-            lines.Add(Line(flow, i, marks[i], numbers, options));
-            if (notes.TryGetValue(i, out var note))
-            {
-                lines.Add(Indent + "^ " + note);
-            }
+            var p = flow.Packets[i];
+            var fromClient = flow.FromClient(p);
+            rows.Add(new LadderRow(p, (p.TimestampUtc - flow.Start).TotalMilliseconds, fromClient, Label(flow, p, numbers, fromClient), marks[i], notes.GetValueOrDefault(i)));
         }
 
         if (hidden.Count > 0)
         {
-            lines.Add(Indent + Summary(flow, hidden));
+            rows.Add(new LadderRow(null, 0, false, Summary(flow, hidden), WireMark.None, null));
         }
 
-        lines.Add(Indent + Totals(flow));
-        return lines;
+        return rows;
     }
 
-    private static string Line(WireFlow flow, int index, WireMark mark, Numbering numbers, LadderOptions options)
+    /// <summary>The last line: packets and data each way, losses and retransmissions.</summary>
+    public static string Totals(WireFlow flow)
     {
-        var p = flow.Packets[index];
-        var fromClient = flow.FromClient(p);
-        var label = Label(flow, p, numbers, fromClient);
-        var room = options.ArrowWidth - 3;
-        if (label.Length > room)
+        ArgumentNullException.ThrowIfNull(flow);
+        var (up, upBytes) = flow.Data(WireSide.Client);
+        var (down, downBytes) = flow.Data(WireSide.Host);
+        var unit = flow.Protocol == WireProtocol.Tcp ? "data segment" : "datagram";
+        var text = $"{Count(flow.Packets.Count, "packet")}: you sent {Count(up, unit)} ({Bytes(upBytes)}), the lab host {Count(down, unit)} ({Bytes(downBytes)})";
+        if (flow.Lost > 0)
         {
-            label = label[..room];
+            text += $"; {Count(flow.Lost, "packet")} lost on the path";
         }
 
-        var dashes = new string('-', options.ArrowWidth - label.Length - 2);
-        var arrow = fromClient ? $"{label} {dashes}>" : $"<{dashes} {label}";
-        var markText = mark switch
+        if (flow.Retransmissions > 0)
         {
-            WireMark.Lost => "  x " + p.Comment,
-            WireMark.Retransmission => "  (retransmission)",
-            _ => p.Comment is { } comment ? "  " + comment : "",
-        };
-        var ms = (p.TimestampUtc - flow.Start).TotalMilliseconds;
-        return string.Create(CultureInfo.InvariantCulture, $"{ms,10:F3}  {arrow}{markText}");
+            text += $", {Count(flow.Retransmissions, "retransmission")}";
+        }
+
+        return text;
     }
 
     private static string Label(WireFlow flow, WirePacket p, Numbering numbers, bool fromClient)
@@ -221,12 +269,13 @@ public static class Ladder
         var tail = max / 3;
         var shown = new HashSet<int>(Enumerable.Range(0, head).Concat(Enumerable.Range(count - tail, tail)));
         shown.UnionWith(notes.Keys);
-        var extra = 0;
-        for (var i = 0; i < count && extra < 8; i++)
+        // The first few of each kind of mark: a run of losses must not crowd out the retransmissions that repaired them.
+        var kept = new Dictionary<WireMark, int>();
+        for (var i = 0; i < count; i++)
         {
-            if (marks[i] is not WireMark.None && shown.Add(i))
+            if (marks[i] is not WireMark.None && kept.GetValueOrDefault(marks[i]) < 4 && shown.Add(i))
             {
-                extra++;
+                kept[marks[i]] = kept.GetValueOrDefault(marks[i]) + 1;
             }
         }
 
@@ -275,24 +324,6 @@ public static class Ladder
         }
 
         return $"... {hidden.Count.ToString("N0", CultureInfo.InvariantCulture)} packets: {string.Join(", ", parts)}";
-    }
-
-    private static string Totals(WireFlow flow)
-    {
-        var (up, upBytes) = flow.Data(WireSide.Client);
-        var (down, downBytes) = flow.Data(WireSide.Host);
-        var text = $"{Count(flow.Packets.Count, "packet")}: you sent {Count(up, flow.Protocol == WireProtocol.Tcp ? "data segment" : "datagram")} ({Bytes(upBytes)}), the lab host {Count(down, flow.Protocol == WireProtocol.Tcp ? "data segment" : "datagram")} ({Bytes(downBytes)})";
-        if (flow.Lost > 0)
-        {
-            text += $"; {Count(flow.Lost, "packet")} lost on the path";
-        }
-
-        if (flow.Retransmissions > 0)
-        {
-            text += $", {Count(flow.Retransmissions, "retransmission")}";
-        }
-
-        return text;
     }
 
     private static string Count(int n, string noun) => $"{n.ToString("N0", CultureInfo.InvariantCulture)} {noun}{(n == 1 ? "" : "s")}";

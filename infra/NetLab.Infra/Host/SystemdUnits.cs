@@ -19,10 +19,15 @@ public static class SystemdUnits
     /// <summary>The unprivileged user the agent runs as.</summary>
     public const string User = "netlab";
 
+    /// <summary>The agent's one capability: packet capture of its own port (AF_PACKET; issue 22, "the wire").</summary>
+    public const string AgentCapability = "CAP_NET_RAW";
+
     /// <summary>
     /// The agent: unprivileged, sandboxed (system calls filtered to what a service needs), its files in a
-    /// StateDirectory, restarted whatever happens. Before every start, the certificate's names are read again
-    /// from the instance metadata (a stop and start gives the host a new public address).
+    /// StateDirectory, restarted whatever happens, with exactly one capability, CAP_NET_RAW, for an AF_PACKET socket
+    /// that records its own port's packets (port 11211 needs no CAP_NET_BIND_SERVICE). Before every start, the
+    /// certificate's names are read again from the instance metadata (a stop and start gives the host a new public
+    /// address).
     /// </summary>
     public static string Agent(LabSettings settings) => $"""
         [Unit]
@@ -48,7 +53,7 @@ public static class SystemdUnits
         Restart=always
         RestartSec=2
         TimeoutStopSec=10
-        {Sandbox(addressFamilies: "AF_INET AF_INET6 AF_UNIX AF_NETLINK")}
+        {Sandbox(addressFamilies: "AF_INET AF_INET6 AF_UNIX AF_NETLINK AF_PACKET", capability: AgentCapability)}
 
         [Install]
         WantedBy=multi-user.target
@@ -116,15 +121,21 @@ public static class SystemdUnits
     /// <summary>
     /// What both services run inside: no way to gain privileges, a read-only system, no devices, kernel knobs or
     /// other users' processes, only the system calls a service needs (no @privileged, @mount, @reboot, ...; of
-    /// @resources only the CPU affinity .NET sets), only the network families it uses.
+    /// @resources only the CPU affinity .NET sets), only the network families it uses, and no capability but
+    /// <paramref name="capability"/> (ambient: kept by the unprivileged user; bounding: nothing else, ever).
     /// </summary>
-    private static string Sandbox(string addressFamilies) => $"""
+    /// <remarks>
+    /// A service with a capability runs in the system's user namespace, without PrivateUsers: in a private one its
+    /// capability counts only there, and the kernel asks for CAP_NET_RAW in the user namespace that owns the host's
+    /// network (socket(AF_PACKET) says EPERM; the boot rehearsal opens one under this sandbox).
+    /// </remarks>
+    private static string Sandbox(string addressFamilies, string capability = "") => $"""
         NoNewPrivileges=yes
         ProtectSystem=strict
         ProtectHome=yes
         PrivateTmp=yes
         PrivateDevices=yes
-        PrivateUsers=yes
+        {(capability.Length == 0 ? "PrivateUsers=yes" : "# No PrivateUsers: a capability in a private user namespace is none on the host's network.")}
         ProtectKernelTunables=yes
         ProtectKernelModules=yes
         ProtectKernelLogs=yes
@@ -137,8 +148,8 @@ public static class SystemdUnits
         RestrictNamespaces=yes
         RemoveIPC=yes
         LockPersonality=yes
-        CapabilityBoundingSet=
-        AmbientCapabilities=
+        CapabilityBoundingSet={capability}
+        AmbientCapabilities={capability}
         RestrictAddressFamilies={addressFamilies}
         SystemCallArchitectures=native
         SystemCallFilter=@system-service

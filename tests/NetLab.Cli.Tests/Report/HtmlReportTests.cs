@@ -140,6 +140,28 @@ public class HtmlReportTests
     }
 
     [Fact]
+    public void An_exercise_with_packets_draws_its_ladder_with_the_nat_rewrite()
+    {
+        var packets = Wire.LadderTests.TextSession().All;
+        var flows = NetLab.Wire.WireFlow.Group(packets, [11211]);
+        var local = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("192.168.1.23"), 53164);
+        var view = NetLab.Cli.Wire.WireView.Build(flows, [(NetLab.Wire.WireProtocol.Tcp, local)], NetLab.Wire.WireVantage.Host);
+        var run = Run();
+        var tcp = run.Exercises[0] with { Id = "tcp", View = view };
+        var page = Parse(HtmlReport.Page(run with { Exercises = [tcp, .. run.Exercises.Skip(1)] }, null, At));
+        XNamespace svg = "http://www.w3.org/2000/svg";
+
+        var ladder = page.Descendants(svg + "svg").Single(c => (string?)c.Attribute("data-chart") == "tcp-ladder-0");
+        Assert.Equal("TCP 203.0.113.9:61234 -> 10.0.0.5:11211, as the lab host saw it", ladder.Element(svg + "title")!.Value);
+        Assert.Contains("your router rewrote 192.168.1.23:53164 into 203.0.113.9:61234", ladder.Element(svg + "desc")!.Value, StringComparison.Ordinal);
+        var labels = ladder.Descendants(svg + "text").Where(t => Class(t) == "ladder-label").Select(t => t.Value).ToList();
+        Assert.Equal(11, labels.Count);
+        Assert.Equal(["SYN seq=0", "SYN-ACK seq=0 ack=1", "ACK ack=1"], labels.Take(3));
+        Assert.Contains(ladder.Descendants(svg + "text"), t => Class(t) == "ladder-note" && t.Value.StartsWith("handshake: SYN, SYN-ACK, ACK in one round trip, 84.1 ms", StringComparison.Ordinal));
+        Assert.Equal(11, ladder.Descendants(svg + "path").Count(p => Class(p).StartsWith("line ladder-arrow", StringComparison.Ordinal)) / 2);
+    }
+
+    [Fact]
     public void The_page_loads_nothing_and_allows_only_its_own_inline_style_and_script()
     {
         var html = HtmlReport.Page(Run(), null, At);

@@ -11,6 +11,7 @@ namespace NetLab.Cli.Tests.Wan;
 /// of the test bed is left afterwards.
 /// </summary>
 [Trait("Loop", "Slow")] // needs root, network namespaces and TUN devices (netlab lab --wan)
+[Collection(OneWanLabAtATime.Name)] // it checks that no lab host is left: none of another test either
 public class WanLabTests
 {
     [Theory]

@@ -8,8 +8,9 @@ namespace NetLab.Infra.Tests.Boot;
 /// The lab host's boot, rehearsed: the synthesized template's install steps (AWS::CloudFormation::Init) applied
 /// inside a Debian root booted with systemd (systemd-nspawn), with a stand-in IMDSv2, in a network namespace
 /// of its own. Then what EC2 would show: the health gate passes, the agent runs under its real unit and
-/// sandbox, <c>netlab connect</c> from outside passes, restarts keep the certificate and new addresses re-name
-/// it, and the time-to-live timer powers the host off after idle, and not before.
+/// sandbox with CAP_NET_RAW and nothing more, <c>netlab connect</c> from outside passes, restarts keep the
+/// certificate and new addresses re-name it, and the time-to-live timer powers the host off after idle, and not
+/// before.
 /// </summary>
 [Trait("Loop", "Slow")] // a container: the lab host booted in a namespace
 public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture<RehearsalFixture>, IDisposable
@@ -35,8 +36,7 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
             Assert.Equal(host.Must("id -u netlab").Trim(), status["Uid"].Split('\t')[0]);
             Assert.Equal("1", status["NoNewPrivs"]);
             Assert.Equal("2", status["Seccomp"]); // SystemCallFilter: a seccomp filter
-            Assert.Equal("0000000000000000", status["CapEff"]);
-            Assert.Equal("0000000000000000", status["CapBnd"]);
+            TheUnitHasCapNetRawAndNothingMore(host, unit["MainPID"], status);
             Assert.Equal("netlab 700", host.Must("stat -c '%U %a' /var/lib/netlab-agent").Trim());
             Assert.Equal("netlab 600", host.Must("stat -c '%U %a' /var/lib/netlab-agent/agent-cert.pfx").Trim());
             Assert.Equal("root 755", host.Must("stat -c '%U %a' /opt/netlab/netlab-agent").Trim());
@@ -139,6 +139,34 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
         Assert.InRange(off, ttl, ttl + TimeSpan.FromSeconds(30));
         var journal = Tool.Run("journalctl", ["--directory", Path.Combine(_work, "root", "var", "log", "journal"), "-u", "netlab-ttl.service", "--no-pager", "-o", "cat"]).Output;
         Assert.Contains("netlab idle-check: stop", journal);
+    }
+
+    /// <summary>
+    /// The agent's one capability (issue 22: packet capture of its own port): CAP_NET_RAW (bit 13) and nothing more,
+    /// in every set of the running agent, in the system's user namespace (a private one's CAP_NET_RAW opens no packet
+    /// socket on the host's network). Then a copy of the unit, the same user and sandbox with perl in the agent's
+    /// place, opens an AF_PACKET socket: what the agent's capture opens, allowed by RestrictAddressFamilies and the
+    /// system call filter, too.
+    /// </summary>
+    private void TheUnitHasCapNetRawAndNothingMore(BootedHost host, string pid, Dictionary<string, string> status)
+    {
+        const string NetRawOnly = "0000000000002000";
+        foreach (var set in new[] { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" })
+        {
+            Assert.True(status[set] == NetRawOnly, $"the agent's {set} is {status[set]}, not {NetRawOnly} (CAP_NET_RAW alone)");
+        }
+
+        Assert.Equal(host.Must("readlink /proc/1/ns/user"), host.Must($"readlink /proc/{pid}/ns/user"));
+
+        File.WriteAllText(Path.Combine(_work, "root", "usr", "local", "lib", "netlab-packet-probe.pl"),
+            "socket(my $s, 17, 3, 768) or die \"socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): $!\\n\"; print \"AF_PACKET open\\n\";\n");
+        host.Must("sed -e '/^ExecStartPre=/d' -e '/^Restart/d' -e 's|^Type=notify$|Type=oneshot|' " +
+            "-e 's|^ExecStart=.*|ExecStart=/usr/bin/perl /usr/local/lib/netlab-packet-probe.pl|' " +
+            "/etc/systemd/system/netlab-agent.service > /run/systemd/system/netlab-packet-probe.service && systemctl daemon-reload");
+        var probe = host.Run("systemctl start netlab-packet-probe.service");
+        var said = host.Run("journalctl -u netlab-packet-probe.service --no-pager -o cat").Output;
+        Assert.True(probe.Code == 0 && said.Contains("AF_PACKET open", StringComparison.Ordinal),
+            $"under the agent's unit, no AF_PACKET socket ({probe.Code}):\n{probe.Output}\n{said}\n{host.Run("systemctl cat netlab-packet-probe.service").Output}");
     }
 
     /// <summary>

@@ -66,12 +66,38 @@ public sealed partial class SystemdUnitTests : IDisposable
         foreach (var line in new[]
         {
             "User=netlab", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-            "StateDirectory=netlab-agent", "Restart=always", "CapabilityBoundingSet=", "Type=notify", "SystemCallFilter=@system-service",
+            "StateDirectory=netlab-agent", "Restart=always", "CapabilityBoundingSet=CAP_NET_RAW", "Type=notify", "SystemCallFilter=@system-service",
             $"ExecStartPre=-+{SystemdUnits.CertNamesPath}",
         })
         {
             Assert.Contains(line, unit);
         }
+    }
+
+    [Fact]
+    public void The_agent_unit_grants_cap_net_raw_for_af_packet_and_no_other_capability()
+    {
+        var unit = Settings(SystemdUnits.Agent(Defaults));
+        Assert.Equal(["CapabilityBoundingSet=CAP_NET_RAW"], unit.Where(l => l.StartsWith("CapabilityBoundingSet=", StringComparison.Ordinal)));
+        Assert.Equal(["AmbientCapabilities=CAP_NET_RAW"], unit.Where(l => l.StartsWith("AmbientCapabilities=", StringComparison.Ordinal)));
+        Assert.Equal(["CAP_NET_RAW"], unit.SelectMany(l => Capability().Matches(l)).Select(m => m.Value).Distinct());
+        Assert.Equal(["RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK AF_PACKET"], unit.Where(l => l.StartsWith("RestrictAddressFamilies=", StringComparison.Ordinal)));
+
+        // In a private user namespace the capability would count only there: no AF_PACKET socket on the host's network.
+        Assert.DoesNotContain(unit, l => l.StartsWith("PrivateUsers=", StringComparison.Ordinal));
+        Assert.Contains("NoNewPrivileges=yes", unit);
+    }
+
+    [Fact]
+    public void The_ttl_check_has_no_capability_and_no_packet_socket()
+    {
+        var unit = Settings(SystemdUnits.TtlService(Defaults));
+        foreach (var line in new[] { "CapabilityBoundingSet=", "AmbientCapabilities=", "PrivateUsers=yes", "RestrictAddressFamilies=AF_INET AF_INET6" })
+        {
+            Assert.Contains(line, unit);
+        }
+
+        Assert.DoesNotContain(unit, l => Capability().IsMatch(l));
     }
 
     [Fact]
@@ -90,6 +116,13 @@ public sealed partial class SystemdUnitTests : IDisposable
         Assert.Contains(unit, l => l.StartsWith("ExecStart=/opt/netlab/netlab-agent idle-check --ttl 60m --max-lifetime 8h", StringComparison.Ordinal));
         Assert.Equal(["ExecStopPost=+/bin/sh -c 'if [ \"$$EXIT_STATUS\" = 3 ]; then exec /usr/bin/systemctl poweroff; fi'"], unit.Where(l => l.Contains("+/", StringComparison.Ordinal)));
     }
+
+    /// <summary>A unit's settings: its lines, trimmed, without comments.</summary>
+    private static List<string> Settings(string unit) =>
+        unit.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+
+    [GeneratedRegex(@"\bCAP_[A-Z_]+")]
+    private static partial Regex Capability();
 
     [GeneratedRegex(@"Overall exposure level for \S+: (\d+\.\d)")]
     private static partial Regex Exposure();

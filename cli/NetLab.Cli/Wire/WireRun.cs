@@ -1,0 +1,60 @@
+using System.Net;
+using NetLab.Wire;
+
+namespace NetLab.Cli.Wire;
+
+/// <summary>Which exercises show their ladders: <c>--wire</c> every one, <c>--no-wire</c> none, by default tcp, tls, http and ncat-file on a terminal.</summary>
+internal enum WireMode
+{
+    Default,
+    All,
+    None,
+}
+
+/// <summary>What a run does with the wire: which ladders it shows, where --pcap saves the packets, and where they come from (null: the agent).</summary>
+internal sealed record WireSettings(WireMode Mode = WireMode.Default, FileInfo? Pcap = null, IWireSource? Source = null)
+{
+    /// <summary>Whether <paramref name="exercise"/>'s ladders are shown.</summary>
+    public bool Shows(Exercises.Exercise exercise, bool terminal) => Mode switch
+    {
+        WireMode.All => true,
+        WireMode.None => false,
+        _ => terminal && exercise.ShowsWireByDefault,
+    };
+}
+
+/// <summary>
+/// A run's packets: fetched after each exercise, grouped into the exercise's conversations (what is left of an
+/// earlier exercise's connection, such as its last ACK, stays with that one), all of them kept for --pcap.
+/// </summary>
+internal sealed class WireRun(IWireSource source, IReadOnlyCollection<int>? hostPorts)
+{
+    private readonly HashSet<(WireProtocol, IPEndPoint, IPEndPoint)> _seen = [];
+
+    /// <summary>Every packet of the run, in the order fetched.</summary>
+    public List<WirePacket> All { get; } = [];
+
+    public WireVantage Vantage => source.Vantage;
+
+    /// <summary>The one line to say when there will be no packets, else null.</summary>
+    public Task<string?> StartAsync(CancellationToken ct) => source.StartAsync(ct);
+
+    /// <summary>The packets of the exercise just run, paired with its sockets' <paramref name="local"/> endpoints.</summary>
+    public async Task<WireView> NextAsync(IReadOnlyList<(WireProtocol Protocol, IPEndPoint Local)> local, CancellationToken ct)
+    {
+        var packets = await source.NextAsync(ct);
+        All.AddRange(packets);
+        var flows = new List<WireFlow>();
+        foreach (var flow in WireFlow.Group(packets, hostPorts))
+        {
+            var key = (flow.Protocol, flow.Client, flow.Host);
+            var fresh = _seen.Add(key) || flow.Packets[0].Has(TcpControlBits.Syn);
+            if (fresh)
+            {
+                flows.Add(flow);
+            }
+        }
+
+        return WireView.Build(flows, local, source.Vantage);
+    }
+}
