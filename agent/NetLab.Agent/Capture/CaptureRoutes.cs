@@ -7,7 +7,7 @@ namespace NetLab.Agent.Capture;
 /// <summary>
 /// <c>GET /capture</c>: the asking address's own packets of the last <see cref="AgentLimits.CaptureLifetime"/> as
 /// pcapng, never another address's. <c>?since=K</c>: only those after sequence number K (the
-/// <see cref="NextHeader"/> of the previous answer); <c>?port=N</c>: one connection, by the client's port as the agent
+/// <see cref="NextHeader"/> of the previous answer; <c>?since=now</c>: none, only the number to count from); <c>?port=N</c>: one connection, by the client's port as the agent
 /// saw it. The connections that fetched /capture are left out of later answers, unless asked for by port. Capture
 /// off: 503 with the sentence that says why and <see cref="StateHeader"/> <c>off</c> (an older agent's 404 means it
 /// has no capture at all).
@@ -32,11 +32,19 @@ internal static class CaptureRoutes
         }
 
         var query = http.Request.Query;
+        var owner = HttpGate.Owner(http);
+        capture.Store.RememberFetcher(owner, http.Connection.RemotePort); // this fetch is not a lab connection to show
         long since = 0;
-        if (query.TryGetValue("since", out var sinceText)
-            && !long.TryParse(sinceText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out since))
+        if (query.TryGetValue("since", out var sinceText) && sinceText == "now")
         {
-            return LabRoutes.Text($"400 Bad Request: since='{sinceText}' is not a sequence number; give 0 or the {NextHeader} of the last answer\n", 400);
+            // No packets, only where the next fetch counts from: a run's start (netlab fetches this first).
+            http.Response.Headers[NextHeader] = capture.Now().ToString(CultureInfo.InvariantCulture);
+            return Results.Bytes(Pcapng.ToBytes([], "netlab-agent"), Pcapng.ContentType);
+        }
+
+        if (sinceText.Count > 0 && !long.TryParse(sinceText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out since))
+        {
+            return LabRoutes.Text($"400 Bad Request: since='{sinceText}' is not a sequence number; give 0, now, or the {NextHeader} of the last answer\n", 400);
         }
 
         int? port = null;
@@ -50,8 +58,6 @@ internal static class CaptureRoutes
             port = n;
         }
 
-        var owner = HttpGate.Owner(http);
-        capture.Store.RememberFetcher(owner, http.Connection.RemotePort); // this fetch is not a lab connection to show
         var packets = capture.Read(owner, since, port);
         http.Response.Headers[NextHeader] = (packets.Count > 0 ? packets[^1].Sequence : since).ToString(CultureInfo.InvariantCulture);
         return Results.Bytes(Pcapng.ToBytes(packets.Select(p => p.Packet), "netlab-agent"), Pcapng.ContentType);

@@ -41,6 +41,13 @@ internal sealed class WireCapture(CaptureStore store) : IDisposable
         return Off;
     }
 
+    /// <summary>The sequence number of the newest packet, once every packet the kernel has seen is in the store.</summary>
+    public long Now()
+    {
+        _packets?.Drain();
+        return store.Packets;
+    }
+
     /// <summary>Packets the kernel dropped before the capture could take them (its ring was full); 0 when off.</summary>
     public long Dropped => _packets?.Dropped ?? 0;
 

@@ -96,6 +96,23 @@ public sealed class CaptureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Since_now_gives_no_packets_only_where_the_next_fetch_counts_from()
+    {
+        using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        await udp.SendAsync("before"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, _agent.Port));
+        await udp.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        var (now, none) = await TsharkRow.FetchAsync($"{_agent.HttpUrl}/capture?since=now"); // what netlab asks at a run's start
+        Assert.Empty(none);
+        Assert.Empty(Pcapng.Read(now.BodyBytes)); // as netlab reads it
+        await udp.SendAsync("after"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, _agent.Port));
+        await udp.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        var (_, rows) = await TsharkRow.FetchAsync($"{_agent.HttpUrl}/capture?since={now.Header("X-Netlab-Capture-Next")}");
+        Assert.Equal([5, 5], rows.Select(r => r.Length)); // "after" both ways, not "before"
+    }
+
+    [Fact]
     public async Task A_second_address_gets_none_of_the_first_ones_packets()
     {
         int firstPort;
