@@ -39,6 +39,7 @@ internal sealed unsafe partial class PacketCapture : IDisposable
     private const int PacketStatistics = 6; // PACKET_STATISTICS
     private const int PermissionDenied = 1; // EPERM
     private const int AccessDenied = 13; // EACCES
+    private const int FamilyNotSupported = 97; // EAFNOSUPPORT: a seccomp filter such as systemd's RestrictAddressFamilies
 
     private readonly int _fd;
     private readonly byte* _ring;
@@ -78,9 +79,12 @@ internal sealed unsafe partial class PacketCapture : IDisposable
         if (fd < 0)
         {
             var error = Marshal.GetLastPInvokeError();
-            off = error is PermissionDenied or AccessDenied
-                ? "capture is off: needs CAP_NET_RAW"
-                : $"capture is off: cannot open a packet socket ({Marshal.GetPInvokeErrorMessage(error)})";
+            off = error switch
+            {
+                PermissionDenied or AccessDenied => "capture is off: needs CAP_NET_RAW",
+                FamilyNotSupported => "capture is off: needs AF_PACKET, which this process may not use (systemd's RestrictAddressFamilies must list it)",
+                _ => $"capture is off: cannot open a packet socket ({Marshal.GetPInvokeErrorMessage(error)})",
+            };
             return null;
         }
 
