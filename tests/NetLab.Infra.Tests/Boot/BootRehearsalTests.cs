@@ -60,6 +60,13 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
             {
                 Assert.Equal(0, report.RootElement.GetProperty("failed").GetInt32());
                 Assert.Equal(13, report.RootElement.GetProperty("passed").GetInt32());
+
+                // The wire through the real unit: the tcp exercise's own connection, as the host's capture saw it.
+                var tcp = report.RootElement.GetProperty("exercises").EnumerateArray().First(e => e.GetProperty("id").GetString() == "tcp");
+                var wire = tcp.GetProperty("wire")[0];
+                Assert.Equal("tcp", wire.GetProperty("protocol").GetString());
+                Assert.True(wire.GetProperty("handshakeMs").GetDouble() > 0, tcp.ToString());
+                Assert.False(wire.GetProperty("rewritten").GetBoolean(), tcp.ToString());
             }
 
             // A restart keeps the certificate: the pin holds.
@@ -146,7 +153,7 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
     /// in every set of the running agent, in the system's user namespace (a private one's CAP_NET_RAW opens no packet
     /// socket on the host's network). Then a copy of the unit, the same user and sandbox with perl in the agent's
     /// place, opens an AF_PACKET socket: what the agent's capture opens, allowed by RestrictAddressFamilies and the
-    /// system call filter, too.
+    /// system call filter, too; and the agent's own start line says capture is on.
     /// </summary>
     private void TheUnitHasCapNetRawAndNothingMore(BootedHost host, string pid, Dictionary<string, string> status)
     {
@@ -157,6 +164,11 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
         }
 
         Assert.Equal(host.Must("readlink /proc/1/ns/user"), host.Must($"readlink /proc/{pid}/ns/user"));
+
+        // And the agent uses it: its start says capture is on, not why it is off.
+        var started = host.Must("journalctl -u netlab-agent --no-pager -o cat");
+        Assert.True(started.Contains("capture is on:", StringComparison.Ordinal) && !started.Contains("capture is off", StringComparison.Ordinal),
+            $"the agent under its unit does not capture:\n{started}");
 
         File.WriteAllText(Path.Combine(_work, "root", "usr", "local", "lib", "netlab-packet-probe.pl"),
             "socket(my $s, 17, 3, 768) or die \"socket(AF_PACKET, SOCK_RAW, ETH_P_ALL): $!\\n\"; print \"AF_PACKET open\\n\";\n");
