@@ -49,6 +49,33 @@ public class WanLabTests
     }
 
     [Fact]
+    public async Task With_wire_the_ladders_show_the_paths_losses_their_retransmissions_and_the_filtered_syns()
+    {
+        var pcap = Path.Combine(Path.GetTempPath(), $"netlab-wan-{Environment.ProcessId}-{Guid.NewGuid():N}.pcapng");
+        try
+        {
+            // 256 KiB in about 180 segments at 5% loss each way: a loss, and its repair, all but certain.
+            await using var lab = Netlab.Start("lab", "--wan", "10ms,5%,50Mbit", "--only", "ncat-file,ports", "--wire", "--pcap", pcap);
+            await lab.WaitForExitAsync(120);
+            lab.AssertExit(0);
+            Assert.Contains("as the path saw it", lab.Stdout, StringComparison.Ordinal);
+            Assert.Contains("x lost on the path (emulated loss)", lab.Stdout, StringComparison.Ordinal);
+            Assert.Contains("(retransmission)", lab.Stdout, StringComparison.Ordinal);
+            Assert.Contains("^ handshake: SYN, SYN-ACK, ACK in one round trip", lab.Stdout, StringComparison.Ordinal);
+            Assert.Contains("(SYN to ACK)", lab.Stdout, StringComparison.Ordinal);
+            Assert.Matches(@"Above,\s+port\s+\d+\s+is\s+filtered:\s+\d\s+SYNs?\s+and\s+no\s+answer", lab.Stdout); // a long line is folded
+
+            var comments = Tool.Run("tshark", "-r", pcap, "-Y", "frame.comment contains \"lost on the path\"", "-T", "fields", "-e", "frame.number");
+            Assert.True(comments.Code == 0, comments.Output);
+            Assert.NotEmpty(comments.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            File.Delete(pcap);
+        }
+    }
+
+    [Fact]
     public async Task Ctrl_C_takes_the_path_apart_too()
     {
         await using var lab = Netlab.Start("lab", "--wan");
