@@ -22,7 +22,8 @@ internal sealed record ExerciseResult(
     [property: JsonPropertyName("samples")] object? Samples = null,
     [property: JsonPropertyName("wire")] IReadOnlyList<Wire.WireConnection>? Wire = null,
     [property: JsonIgnore] IReadOnlyList<string>? Ladders = null,
-    [property: JsonIgnore] Wire.WireView? View = null)
+    [property: JsonIgnore] Wire.WireView? View = null,
+    [property: JsonIgnore] string? WireLesson = null)
 {
     [JsonPropertyName("try")]
     [JsonPropertyOrder(1)]
@@ -134,13 +135,15 @@ internal static class ExerciseRunner
             return result;
         }
 
-        var lesson = show ? exercise.WireLesson(view) : null;
+        var drawn = show || exercise.ShowsWireByDefault; // the report draws what a terminal shows
+        var lesson = drawn ? exercise.WireLesson(view) : null;
         return result with
         {
             Wire = view.Connections(),
             Ladders = show ? view.Lines() : null,
-            View = show || exercise.ShowsWireByDefault ? view : null, // the report draws what a terminal shows
-            Teaches = lesson is null ? result.Teaches : $"{result.Teaches} {lesson}",
+            View = drawn ? view : null,
+            WireLesson = lesson,
+            Teaches = show && lesson is not null ? $"{result.Teaches} {lesson}" : result.Teaches,
         };
     }
 

@@ -114,7 +114,9 @@ internal static class HtmlReport
             """);
         var charts = Charts.For(r, run).Concat(LadderCharts.For(r.Id, r.View)).ToList();
         html.Append($"""<div class="body{(charts.Count > 0 ? " with-charts" : "")}"><div class="words">""");
-        html.Append($"""<p class="teaches">{Html.Escape(r.Teaches)}</p>""");
+        // What the ladders beside it show, when the console did not say it already.
+        var teaches = r.Ladders is null && r.View is not null && r.WireLesson is { } lesson ? $"{r.Teaches} {lesson.Replace(" above", " in the ladder", StringComparison.Ordinal)}" : r.Teaches;
+        html.Append($"""<p class="teaches">{Html.Escape(teaches)}</p>""");
         if (r.Error is not null)
         {
             html.Append($"""<div class="failure" role="alert"><p class="error">{Html.WithCommands(r.Error)}</p>""");

@@ -30,6 +30,31 @@ internal static class LadderCharts
         }
     }
 
+    /// <summary>
+    /// <paramref name="text"/> cut at a word, with "...", to fit between the lifelines at the largest size the page
+    /// draws chart text (a phone's); the whole sentence is in the ladder's description and on the console.
+    /// </summary>
+    private static string Fit(string text, double room = SvgChart.Width - 16)
+    {
+        const double Size = 12.5;
+        if (Html.TextWidth(text, Size) <= room)
+        {
+            return text;
+        }
+
+        var words = text.Split(' ');
+        for (var n = words.Length - 1; n > 0; n--)
+        {
+            var cut = string.Join(' ', words.Take(n)).TrimEnd(',', ';', ':') + " ...";
+            if (Html.TextWidth(cut, Size) <= room)
+            {
+                return cut;
+            }
+        }
+
+        return text[..Math.Min(text.Length, 40)] + "...";
+    }
+
     private static SvgChart Draw(string name, WireFlow flow, string? rewrite, LadderOptions options)
     {
         var rows = Ladder.Rows(flow, options);
@@ -44,7 +69,7 @@ internal static class LadderCharts
         if (rewrite is not null)
         {
             y += RowHeight;
-            chart.Text((YouX + HostX) / 2, y - 6, rewrite.Length > 70 ? rewrite[..67] + "..." : rewrite, "ladder-note", "middle");
+            chart.Text((YouX + HostX) / 2, y - 6, Fit(rewrite), "ladder-note", "middle");
         }
 
         foreach (var row in rows)
@@ -52,7 +77,7 @@ internal static class LadderCharts
             y += RowHeight;
             if (row.Packet is null)
             {
-                chart.Text((YouX + HostX) / 2, y - 6, row.Label, "ladder-note", "middle");
+                chart.Text((YouX + HostX) / 2, y - 6, Fit(row.Label), "ladder-note", "middle");
                 continue;
             }
 
@@ -84,11 +109,11 @@ internal static class LadderCharts
                 WireMark.Retransmission => row.Label + "  (again)",
                 _ => row.Label,
             };
-            chart.Text((YouX + HostX) / 2, y - 4, label, "ladder-label", "middle");
+            chart.Text((YouX + HostX) / 2, y - 4, Fit(label, HostX - YouX + 40), "ladder-label", "middle");
             if (row.Note is { } note)
             {
                 y += RowHeight;
-                chart.Text((YouX + HostX) / 2, y - 6, note.Length > 72 ? note[..69] + "..." : note, "ladder-note", "middle");
+                chart.Text((YouX + HostX) / 2, y - 6, Fit(note), "ladder-note", "middle");
             }
         }
 

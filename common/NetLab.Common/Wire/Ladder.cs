@@ -242,7 +242,7 @@ public static class Ladder
         {
             var synAck = p.FindLastIndex(q => q.Has(TcpControlBits.Syn | TcpControlBits.Ack) && q.Comment is null);
             var ack = p.FindIndex(synAck + 1, q => flow.FromClient(q) && q.Has(TcpControlBits.Ack) && !q.Has(TcpControlBits.Syn));
-            notes[ack] = string.Create(CultureInfo.InvariantCulture, $"handshake: SYN, SYN-ACK, ACK in one round trip, {Ms(rtt)} ({(vantage == WireVantage.Host ? "SYN-ACK out to ACK in" : "SYN to ACK")})");
+            notes[ack] = string.Create(CultureInfo.InvariantCulture, $"handshake: one round trip, {Ms(rtt)} (SYN, SYN-ACK, ACK; timed {(vantage == WireVantage.Host ? "from the SYN-ACK out to the ACK in" : "from the SYN to the ACK")})");
         }
 
         var first = p.FindIndex(q => q.Comment is null && (q.Has(TcpControlBits.Fin) || q.Has(TcpControlBits.Rst)));

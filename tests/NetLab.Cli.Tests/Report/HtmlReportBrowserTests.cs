@@ -11,7 +11,10 @@ namespace NetLab.Cli.Tests.Report;
 [Trait("Loop", "Slow")] // a browser (Chromium)
 public sealed class HtmlReportBrowserTests(LabReportPage lab) : IClassFixture<LabReportPage>
 {
-    /// <summary>The charts a full run draws, by their data-chart names.</summary>
+    /// <summary>The exercises whose ladders a page draws by default (the wire).</summary>
+    private static readonly string[] LadderExercises = ["tcp", "tls", "http", "https", "ncat-file"];
+
+    /// <summary>The charts a full run draws from its samples, by their data-chart names.</summary>
     private static readonly string[] FullRunCharts = ["echo-rtt", "transfer-rate", "http-routes", "https-routes", "udp-rtt", "udp-sequence", "pipe-vs-socket"];
 
     [Fact]
@@ -29,7 +32,11 @@ public sealed class HtmlReportBrowserTests(LabReportPage lab) : IClassFixture<La
         // Every chart is there and drawn: an SVG with a size on the page and marks inside.
         var charts = await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('svg[data-chart]')].map(s => s.dataset.chart)");
         Assert.True(charts.Length >= 5, $"{charts.Length} charts: {string.Join(", ", charts)}");
-        Assert.Equal(FullRunCharts.Order(), charts.Order());
+        Assert.Equal(FullRunCharts.Order(), charts.Where(c => !c.Contains("-ladder-", StringComparison.Ordinal)).Order());
+
+        // And the ladders of the exercises whose packets are the lesson (the wire), the lesson pointing at them.
+        Assert.All(LadderExercises, id => Assert.Contains($"{id}-ladder-0", charts));
+        Assert.Contains("The SYN, SYN-ACK, ACK in the ladder took one round trip", text, StringComparison.Ordinal);
         foreach (var chart in charts)
         {
             var drawn = await page.EvaluateExpressionAsync<double[]>($$"""
