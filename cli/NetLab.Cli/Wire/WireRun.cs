@@ -25,12 +25,10 @@ internal sealed record WireSettings(WireMode Mode = WireMode.Default, FileInfo? 
 
 /// <summary>
 /// A run's packets: fetched after each exercise, grouped into the exercise's conversations (what is left of an
-/// earlier exercise's connection, such as its last ACK, stays with that one), all of them kept for --pcap.
+/// earlier connection, such as its last ACK, is not drawn again), all of them kept for --pcap.
 /// </summary>
 internal sealed class WireRun(IWireSource source, IReadOnlyCollection<int>? hostPorts)
 {
-    private readonly HashSet<(WireProtocol, IPEndPoint, IPEndPoint)> _seen = [];
-
     /// <summary>Every packet of the run, in the order fetched.</summary>
     public List<WirePacket> All { get; } = [];
 
@@ -44,16 +42,11 @@ internal sealed class WireRun(IWireSource source, IReadOnlyCollection<int>? host
     {
         var packets = await source.NextAsync(ct);
         All.AddRange(packets);
-        var flows = new List<WireFlow>();
-        foreach (var flow in WireFlow.Group(packets, hostPorts))
-        {
-            var key = (flow.Protocol, flow.Client, flow.Host);
-            var fresh = _seen.Add(key) || flow.Packets[0].Has(TcpControlBits.Syn);
-            if (fresh)
-            {
-                flows.Add(flow);
-            }
-        }
+        // A TCP connection is this exercise's when its SYN is among these packets; what comes without one is the end
+        // of a connection from before (an earlier exercise's last ACK, the probe before the run), kept for --pcap only.
+        var flows = WireFlow.Group(packets, hostPorts)
+            .Where(f => f.Protocol != WireProtocol.Tcp || f.Packets[0].Has(TcpControlBits.Syn))
+            .ToList();
 
         return WireView.Build(flows, local, source.Vantage);
     }

@@ -72,6 +72,9 @@ public class WireRunTests
         Assert.Equal(first.GetProperty("you").GetString(), first.GetProperty("hostSaw").GetString());
         Assert.True(first.GetProperty("handshakeMs").GetDouble() >= 0);
         Assert.Equal("you", first.GetProperty("closedFirstBy").GetString());
+
+        // Every connection shown is the exercise's own, paired with its socket (not the end of the probe before it).
+        Assert.All(wire.EnumerateArray(), w => Assert.False(w.GetProperty("rewritten").GetBoolean(), w.ToString()));
     }
 
     [Fact]
