@@ -89,8 +89,8 @@ internal sealed class WireView
         var you = Ladder.Endpoint(mine);
         var seen = Ladder.Endpoint(flow.Client);
         return you == seen
-            ? $"not rewritten: the lab host saw your own address and port, {seen} (no NAT on this path)"
-            : $"your router rewrote {you} into {seen} (NAT: the lab host saw the router's address{(mine.Port == flow.Client.Port ? ", your port kept" : " and a port of its choosing")})";
+            ? $"not rewritten: the lab host saw your own {seen} (no NAT)"
+            : $"your router rewrote {you} into {seen}{(mine.Port == flow.Client.Port ? " (NAT, port kept)" : " (NAT)")}";
     }
 
     /// <summary>The ladders, each under its NAT line.</summary>

@@ -137,8 +137,9 @@ public static class Ladder
         ArgumentNullException.ThrowIfNull(flow);
         var (up, upBytes) = flow.Data(WireSide.Client);
         var (down, downBytes) = flow.Data(WireSide.Host);
-        var unit = flow.Protocol == WireProtocol.Tcp ? "data segment" : "datagram";
-        var text = $"{Count(flow.Packets.Count, "packet")}: you sent {Count(up, unit)} ({Bytes(upBytes)}), the lab host {Count(down, unit)} ({Bytes(downBytes)})";
+        var unit = flow.Protocol == WireProtocol.Tcp ? "segment" : "datagram";
+        string Sent(int n, long bytes) => n == 0 ? "nothing" : $"{Bytes(bytes)} in {Count(n, unit)}";
+        var text = $"{Count(flow.Packets.Count, "packet")}; you sent {Sent(up, upBytes)}, the host {Sent(down, downBytes)}";
         if (flow.Lost > 0)
         {
             text += $"; {Count(flow.Lost, "packet")} lost on the path";
@@ -242,7 +243,7 @@ public static class Ladder
         {
             var synAck = p.FindLastIndex(q => q.Has(TcpControlBits.Syn | TcpControlBits.Ack) && q.Comment is null);
             var ack = p.FindIndex(synAck + 1, q => flow.FromClient(q) && q.Has(TcpControlBits.Ack) && !q.Has(TcpControlBits.Syn));
-            notes[ack] = string.Create(CultureInfo.InvariantCulture, $"handshake: one round trip, {Ms(rtt)} (SYN, SYN-ACK, ACK; timed {(vantage == WireVantage.Host ? "from the SYN-ACK out to the ACK in" : "from the SYN to the ACK")})");
+            notes[ack] = string.Create(CultureInfo.InvariantCulture, $"handshake: one round trip, {Ms(rtt)} ({(vantage == WireVantage.Host ? "SYN-ACK out, ACK in" : "SYN to ACK")})");
         }
 
         var first = p.FindIndex(q => q.Comment is null && (q.Has(TcpControlBits.Fin) || q.Has(TcpControlBits.Rst)));

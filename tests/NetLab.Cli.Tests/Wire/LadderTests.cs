@@ -74,7 +74,7 @@ public class LadderTests
         var lines = Ladder.Render(flow, new LadderOptions());
         Assert.True(lines.Count <= 16 + 6, string.Join('\n', lines));
         Assert.Contains(lines, l => l.Contains("data segments you -> host", StringComparison.Ordinal));
-        Assert.Contains("you sent 200 data segments (289.6 kB)", lines[^1], StringComparison.Ordinal);
+        Assert.Contains("you sent 289.6 kB in 200 segments, the host nothing", lines[^1], StringComparison.Ordinal);
     }
 
     [Fact]
