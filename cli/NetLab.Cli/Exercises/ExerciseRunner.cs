@@ -68,18 +68,25 @@ internal static class ExerciseRunner
                 .Text(Lab.Net.Endpoint(context.Host, context.Port), "bold").WriteTo(io.Console);
         }
 
-        var wire = context.Wire.Mode == Wire.WireMode.None && context.Wire.Pcap is null ? null
+        var wire = !exercises.Any(e => context.Wire.Fetches(e, quiet)) ? null
             : new Wire.WireRun(context.Wire.Source ?? new Wire.AgentCapture(context.Host, context.Port), context.Wire.Source is null ? [context.Port] : null);
         if (wire is not null && await wire.StartAsync(ct) is { } off && !quiet)
         {
             new ConsoleLine(0, 2).Text("wire: ", "grey").Text(off).WriteTo(io.Console);
         }
 
+        var marked = true; // the run's start marked where its packets begin
         for (var i = 0; i < exercises.Count; i++)
         {
             var exercise = exercises[i];
             var label = $"[{i + 1}/{exercises.Count}] {exercise.Id}: {exercise.Title}";
             ExerciseResult result;
+            var fetch = wire is not null && context.Wire.Fetches(exercise, quiet);
+            if (fetch && !marked)
+            {
+                await wire!.MarkAsync(ct); // the exercises before it were not fetched: their packets are not this one's
+            }
+
             var local = Wire.LocalEndpoints.Begin();
             if (!quiet && io.Escapes)
             {
@@ -91,9 +98,10 @@ internal static class ExerciseRunner
             }
 
             Wire.LocalEndpoints.End();
-            if (wire is not null)
+            marked = fetch;
+            if (fetch)
             {
-                result = await WithWireAsync(result, exercise, wire, local, context.Wire.Shows(exercise, io.IsTerminal && !quiet), ct);
+                result = await WithWireAsync(result, exercise, wire!, local, context.Wire.Shows(exercise, io.IsTerminal && !quiet), ct);
             }
 
             results.Add(result);

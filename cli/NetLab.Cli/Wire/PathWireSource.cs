@@ -19,6 +19,12 @@ internal sealed class PathWireSource(PathCapture capture, TimeSpan rtt) : IWireS
         return Task.FromResult<string?>(null);
     }
 
+    public Task MarkAsync(CancellationToken ct)
+    {
+        capture.TakeSince(ref _cursor);
+        return Task.CompletedTask;
+    }
+
     public async Task<IReadOnlyList<WirePacket>> NextAsync(CancellationToken ct)
     {
         // The exercise's last packets (the host's FIN, your last ACK) are a round trip behind its end.

@@ -14,6 +14,19 @@ internal enum WireMode
 /// <summary>What a run does with the wire: which ladders it shows, where --pcap saves the packets, and where they come from (null: the agent).</summary>
 internal sealed record WireSettings(WireMode Mode = WireMode.Default, FileInfo? Pcap = null, IWireSource? Source = null)
 {
+    /// <summary>
+    /// Whether <paramref name="exercise"/>'s packets are fetched: every exercise's with --wire or --pcap; by default
+    /// those of the exercises whose ladders a terminal or a report shows, and none for --json (its <c>wire</c> comes
+    /// with --wire). A class behind one address shares its packets, so each fetch carries the class's: only what is shown.
+    /// </summary>
+    public bool Fetches(Exercises.Exercise exercise, bool json) => Mode switch
+    {
+        WireMode.All => true,
+        _ when Pcap is not null => true,
+        WireMode.None => false,
+        _ => !json && exercise.ShowsWireByDefault,
+    };
+
     /// <summary>Whether <paramref name="exercise"/>'s ladders are shown.</summary>
     public bool Shows(Exercises.Exercise exercise, bool terminal) => Mode switch
     {
@@ -36,6 +49,9 @@ internal sealed class WireRun(IWireSource source, IReadOnlyCollection<int>? host
 
     /// <summary>The one line to say when there will be no packets, else null.</summary>
     public Task<string?> StartAsync(CancellationToken ct) => source.StartAsync(ct);
+
+    /// <summary>Skips what was seen since the last fetch (exercises not fetched), so the next fetch is one exercise's.</summary>
+    public Task MarkAsync(CancellationToken ct) => source.MarkAsync(ct);
 
     /// <summary>The packets of the exercise just run, paired with its sockets' <paramref name="local"/> endpoints.</summary>
     public async Task<WireView> NextAsync(IReadOnlyList<(WireProtocol Protocol, IPEndPoint Local)> local, CancellationToken ct)

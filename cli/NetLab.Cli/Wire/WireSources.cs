@@ -18,6 +18,9 @@ internal interface IWireSource
 
     /// <summary>The packets seen since the previous call (the exercise just run); empty when there are none to have.</summary>
     Task<IReadOnlyList<WirePacket>> NextAsync(CancellationToken ct);
+
+    /// <summary>Skips what was seen so far: the next exercise's packets begin here (after exercises that were not fetched).</summary>
+    Task MarkAsync(CancellationToken ct);
 }
 
 /// <summary>
@@ -54,6 +57,14 @@ internal sealed class AgentCapture(string host, int port) : IWireSource
         }
 
         return null;
+    }
+
+    public async Task MarkAsync(CancellationToken ct)
+    {
+        if (!_unavailable)
+        {
+            await FetchAsync("/capture?since=now", ct);
+        }
     }
 
     public async Task<IReadOnlyList<WirePacket>> NextAsync(CancellationToken ct)

@@ -63,7 +63,7 @@ public class WireRunTests
     [Fact]
     public async Task Json_gives_each_connection_with_its_handshake_and_no_rewrite()
     {
-        var run = await Netlab.RunAsync("lab", "--only", "tcp", "--json");
+        var run = await Netlab.RunAsync("lab", "--only", "tcp", "--json", "--wire"); // --json carries the wire when asked
         run.AssertExit(0);
         var wire = run.Json.GetProperty("exercises")[0].GetProperty("wire");
         var first = wire[0];

@@ -54,7 +54,7 @@ public sealed class BootRehearsalTests(RehearsalFixture fixture) : IClassFixture
 
             // From outside, as a student's laptop would: every exercise.
             var knownHosts = Path.Combine(_work, "known_hosts");
-            var connect = Netlab("connect", network.HostAddress, "--json", "--known-hosts", knownHosts);
+            var connect = Netlab("connect", network.HostAddress, "--json", "--wire", "--known-hosts", knownHosts);
             Assert.True(connect.Code == 0, $"netlab connect {network.HostAddress} failed:\n{connect.Output}");
             using (var report = JsonDocument.Parse(connect.Output))
             {
