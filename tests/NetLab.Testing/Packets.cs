@@ -21,7 +21,7 @@ public sealed class Packets(IPEndPoint client, IPEndPoint host, DateTime start)
         var data = Encoding.ASCII.GetBytes(payload);
         ref var seq = ref fromClient ? ref _clientSeq : ref _hostSeq;
         var ack = fromClient ? _hostSeq : _clientSeq;
-        var packet = Ipv4(fromClient, 6, 20 + data.Length, data.Length);
+        var packet = Ipv4(fromClient, 6, 20 + data.Length);
         var t = packet.AsSpan(20);
         BinaryPrimitives.WriteUInt32BigEndian(t[4..], seq);
         BinaryPrimitives.WriteUInt32BigEndian(t[8..], (flags & TcpControlBits.Ack) != 0 ? ack : 0);
@@ -41,15 +41,14 @@ public sealed class Packets(IPEndPoint client, IPEndPoint host, DateTime start)
     public Packets Udp(double ms, bool fromClient, string payload)
     {
         var data = Encoding.ASCII.GetBytes(payload);
-        var packet = Ipv4(fromClient, 17, 8 + data.Length, data.Length);
+        var packet = Ipv4(fromClient, 17, 8 + data.Length);
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(24), (ushort)(8 + data.Length));
         data.CopyTo(packet.AsSpan(28));
         return Add(ms, packet, null);
     }
 
-    private byte[] Ipv4(bool fromClient, byte protocol, int transportLength, int payloadLength)
+    private byte[] Ipv4(bool fromClient, byte protocol, int transportLength)
     {
-        _ = payloadLength;
         var packet = new byte[20 + transportLength];
         packet[0] = 0x45;
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)packet.Length);

@@ -294,30 +294,16 @@ internal sealed partial class CaptureStore : IDisposable
     internal bool TryClient(ReadOnlySpan<byte> p, out AddressKey key, out WireProtocol protocol, out int clientPort)
     {
         key = default;
-        protocol = WireProtocol.Other;
         clientPort = 0;
-        int next, offset;
-        bool v4;
-        if (p.Length >= 20 && p[0] >> 4 == 4)
-        {
-            (next, offset, v4) = (p[9], (p[0] & 0x0f) * 4, true);
-        }
-        else if (p.Length >= 40 && p[0] >> 4 == 6)
-        {
-            (next, offset, v4) = (p[6], 40, false);
-        }
-        else
+        int offset;
+        (protocol, offset) = WirePacket.Locate(p);
+        if (protocol == WireProtocol.Other)
         {
             return false;
         }
 
-        if (p.Length < offset + 4 || next is not (6 or 17))
-        {
-            return false;
-        }
-
-        protocol = next == 6 ? WireProtocol.Tcp : WireProtocol.Udp;
-        var agentPort = next == 6 ? _tcpPort : _udpPort;
+        var v4 = p[0] >> 4 == 4;
+        var agentPort = protocol == WireProtocol.Tcp ? _tcpPort : _udpPort;
         var source = BinaryPrimitives.ReadUInt16BigEndian(p[offset..]);
         var destination = BinaryPrimitives.ReadUInt16BigEndian(p[(offset + 2)..]);
         bool clientIsSource;

@@ -13,10 +13,10 @@ internal sealed class PathWireSource(PathCapture capture, TimeSpan rtt) : IWireS
 
     public WireVantage Vantage => WireVantage.Path;
 
-    public Task<string?> StartAsync(CancellationToken ct)
+    public async Task<string?> StartAsync(CancellationToken ct)
     {
-        capture.TakeSince(ref _cursor); // what came before the first exercise (the agent probe) is not an exercise's
-        return Task.FromResult<string?>(null);
+        await MarkAsync(ct); // what came before the first exercise (the agent probe) is not an exercise's
+        return null;
     }
 
     public Task MarkAsync(CancellationToken ct)

@@ -17,8 +17,8 @@ internal static class WireLessons
         }
 
         var banner = flow.Packets.Find(p => !flow.FromClient(p) && p.PayloadLength > 0);
-        var ack = flow.Packets.Find(p => flow.FromClient(p) && p.Has(TcpControlBits.Ack) && !p.Has(TcpControlBits.Syn));
-        return Handshake(view, banner is null || ack is null ? null
+        var ack = flow.Packets[flow.Handshake()!.Value.Ack]; // the first handshake is complete
+        return Handshake(view, banner is null ? null
             : $" The banner ({banner.PayloadLength} bytes) left {Ladder.Ms(banner.TimestampUtc - ack.TimestampUtc)} after it: the agent waited to see whether you would speak first.");
     }
 

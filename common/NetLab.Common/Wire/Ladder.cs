@@ -241,12 +241,10 @@ public static class Ladder
 
         if (flow.HandshakeRtt(vantage) is { } rtt)
         {
-            var synAck = p.FindLastIndex(q => q.Has(TcpControlBits.Syn | TcpControlBits.Ack) && q.Comment is null);
-            var ack = p.FindIndex(synAck + 1, q => flow.FromClient(q) && q.Has(TcpControlBits.Ack) && !q.Has(TcpControlBits.Syn));
-            notes[ack] = string.Create(CultureInfo.InvariantCulture, $"handshake: one round trip, {Ms(rtt)} ({(vantage == WireVantage.Host ? "SYN-ACK out, ACK in" : "SYN to ACK")})");
+            notes[flow.Handshake()!.Value.Ack] = string.Create(CultureInfo.InvariantCulture, $"handshake: one round trip, {Ms(rtt)} ({(vantage == WireVantage.Host ? "SYN-ACK out, ACK in" : "SYN to ACK")})");
         }
 
-        var first = p.FindIndex(q => q.Comment is null && (q.Has(TcpControlBits.Fin) || q.Has(TcpControlBits.Rst)));
+        var first = flow.FirstClose;
         if (first >= 0)
         {
             var who = flow.FromClient(p[first]) ? "you" : "the lab host";

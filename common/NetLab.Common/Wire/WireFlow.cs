@@ -58,8 +58,11 @@ public sealed class WireFlow
     /// <summary>When the first packet was seen.</summary>
     public DateTime Start => Packets[0].TimestampUtc;
 
-    /// <summary>The handshake's round trip as seen from <paramref name="vantage"/>; null when the capture holds no complete handshake.</summary>
-    public TimeSpan? HandshakeRtt(WireVantage vantage)
+    /// <summary>
+    /// The handshake's packets, as indices into <see cref="Packets"/>: the client's last SYN and the host's last SYN-ACK
+    /// that were not lost, and the client's first ACK after it; null when the capture holds no complete handshake.
+    /// </summary>
+    public (int Syn, int SynAck, int Ack)? Handshake()
     {
         if (Protocol != WireProtocol.Tcp)
         {
@@ -74,24 +77,19 @@ public sealed class WireFlow
         }
 
         var ack = Packets.FindIndex(synAck + 1, p => FromClient(p) && p.Has(TcpControlBits.Ack) && !p.Has(TcpControlBits.Syn));
-        if (ack < 0)
-        {
-            return null;
-        }
-
-        var from = vantage == WireVantage.Host ? Packets[synAck] : Packets[syn];
-        return Packets[ack].TimestampUtc - from.TimestampUtc;
+        return ack < 0 ? null : (syn, synAck, ack);
     }
+
+    /// <summary>The handshake's round trip as seen from <paramref name="vantage"/>; null when the capture holds no complete handshake.</summary>
+    public TimeSpan? HandshakeRtt(WireVantage vantage) => Handshake() is var (syn, synAck, ack)
+        ? Packets[ack].TimestampUtc - Packets[vantage == WireVantage.Host ? synAck : syn].TimestampUtc
+        : null;
+
+    /// <summary>Where the first FIN or RST that was not lost is in <see cref="Packets"/>; -1 when neither came yet.</summary>
+    public int FirstClose => Packets.FindIndex(p => p.Comment is null && (p.Has(TcpControlBits.Fin) || p.Has(TcpControlBits.Rst)));
 
     /// <summary>Who sent the first FIN or RST; null when neither did yet.</summary>
-    public WireSide? ClosedFirstBy
-    {
-        get
-        {
-            var first = Packets.Find(p => p.Comment is null && (p.Has(TcpControlBits.Fin) || p.Has(TcpControlBits.Rst)));
-            return first is null ? null : FromClient(first) ? WireSide.Client : WireSide.Host;
-        }
-    }
+    public WireSide? ClosedFirstBy => FirstClose is var first and >= 0 ? FromClient(Packets[first]) ? WireSide.Client : WireSide.Host : null;
 
     /// <summary>True when either end reset the connection.</summary>
     public bool Reset => Packets.Exists(p => p.Has(TcpControlBits.Rst));

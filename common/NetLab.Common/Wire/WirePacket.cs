@@ -152,7 +152,12 @@ public sealed class WirePacket
         return packet.Length >= 40 && packet[0] >> 4 == 6 ? 40 + BinaryPrimitives.ReadUInt16BigEndian(packet[4..]) : 0;
     }
 
-    private static (WireProtocol Protocol, int TransportOffset) Locate(ReadOnlySpan<byte> p)
+    /// <summary>
+    /// Where <paramref name="p"/>'s TCP or UDP header starts (an IPv4 header of its own length, IPv6's fixed 40 bytes)
+    /// and which it is; <see cref="WireProtocol.Other"/> for another protocol, a later IPv4 fragment, or a packet cut
+    /// before its transport header.
+    /// </summary>
+    public static (WireProtocol Protocol, int TransportOffset) Locate(ReadOnlySpan<byte> p)
     {
         int next, offset;
         if (p.Length >= 20 && p[0] >> 4 == 4)
